@@ -1,0 +1,5 @@
+"""asyncio implementation of WebSocket clients and servers.
+
+Provided by the ``ws-asyncio`` distribution.
+
+"""

@@ -1,0 +1,281 @@
+"""websockets: WebSocket servers and clients (RFC 6455, RFC 7692).
+
+Public names are importable from this package for convenience, for example
+``websockets.serve`` or ``websockets.ConnectionClosed``. They're imported
+lazily, on first access, so that ``import websockets`` stays cheap and works
+when only the ``ws-proto`` distribution is installed. Accessing a name whose
+distribution isn't installed raises an :exc:`ImportError` naming the
+distribution to install.
+
+"""
+
+from __future__ import annotations
+
+# Other distributions (ws-asyncio, ws-sync, ws-router, the metapackage) add
+# subpackages and modules to this package: extend __path__ so that they're
+# found in editable installs too, where each distribution's sources live in a
+# folder of their own.
+from pkgutil import extend_path
+
+__path__ = extend_path(__path__, __name__)
+
+import importlib  # noqa: E402
+import typing  # noqa: E402
+from typing import Any  # noqa: E402
+
+__all__ = [
+    # .asyncio.client
+    "ClientConnection",
+    "connect",
+    "unix_connect",
+    # .asyncio.router
+    "Router",
+    "route",
+    "unix_route",
+    # .asyncio.server
+    "Server",
+    "ServerConnection",
+    "basic_auth",
+    "broadcast",
+    "serve",
+    "unix_serve",
+    # .client
+    "ClientProtocol",
+    # .datastructures
+    "Headers",
+    "HeadersLike",
+    "MultipleValuesError",
+    # .exceptions
+    "ConcurrencyError",
+    "ConnectionClosed",
+    "ConnectionClosedError",
+    "ConnectionClosedOK",
+    "DuplicateParameter",
+    "HeaderLineTooLong",
+    "InvalidHandshake",
+    "InvalidHeader",
+    "InvalidHeaderFormat",
+    "InvalidHeaderValue",
+    "InvalidMessage",
+    "InvalidMethod",
+    "InvalidOrigin",
+    "InvalidParameterName",
+    "InvalidParameterValue",
+    "InvalidProtocol",
+    "InvalidProxy",
+    "InvalidProxyMessage",
+    "InvalidProxyStatus",
+    "InvalidState",
+    "InvalidStatus",
+    "InvalidURI",
+    "InvalidUpgrade",
+    "NegotiationError",
+    "PayloadTooBig",
+    "ProtocolError",
+    "ProxyError",
+    "RequestLineTooLong",
+    "SecurityError",
+    "StatusLineTooLong",
+    "TooManyHeaders",
+    "WebSocketException",
+    # .frames
+    "Close",
+    "CloseCode",
+    "Frame",
+    "Opcode",
+    # .http11
+    "Request",
+    "Response",
+    # .protocol
+    "Protocol",
+    "Side",
+    "State",
+    # .server
+    "ServerProtocol",
+    # .typing
+    "Data",
+    "ExtensionName",
+    "ExtensionParameter",
+    "LoggerLike",
+    "Origin",
+    "StatusLike",
+    "Subprotocol",
+]
+
+_EXCEPTIONS = (
+    "ConcurrencyError",
+    "ConnectionClosed",
+    "ConnectionClosedError",
+    "ConnectionClosedOK",
+    "DuplicateParameter",
+    "HeaderLineTooLong",
+    "InvalidHandshake",
+    "InvalidHeader",
+    "InvalidHeaderFormat",
+    "InvalidHeaderValue",
+    "InvalidMessage",
+    "InvalidMethod",
+    "InvalidOrigin",
+    "InvalidParameterName",
+    "InvalidParameterValue",
+    "InvalidProtocol",
+    "InvalidProxy",
+    "InvalidProxyMessage",
+    "InvalidProxyStatus",
+    "InvalidState",
+    "InvalidStatus",
+    "InvalidURI",
+    "InvalidUpgrade",
+    "NegotiationError",
+    "PayloadTooBig",
+    "ProtocolError",
+    "ProxyError",
+    "RequestLineTooLong",
+    "SecurityError",
+    "StatusLineTooLong",
+    "TooManyHeaders",
+    "WebSocketException",
+)
+
+# Module defining each public name, relative to this package.
+_MODULES: dict[str, tuple[str, ...]] = {
+    ".asyncio.client": ("ClientConnection", "connect", "unix_connect"),
+    ".asyncio.router": ("Router", "route", "unix_route"),
+    ".asyncio.server": (
+        "Server",
+        "ServerConnection",
+        "basic_auth",
+        "broadcast",
+        "serve",
+        "unix_serve",
+    ),
+    ".client": ("ClientProtocol",),
+    ".datastructures": ("Headers", "HeadersLike", "MultipleValuesError"),
+    ".exceptions": _EXCEPTIONS,
+    ".frames": ("Close", "CloseCode", "Frame", "Opcode"),
+    ".http11": ("Request", "Response"),
+    ".protocol": ("Protocol", "Side", "State"),
+    ".server": ("ServerProtocol",),
+    ".typing": (
+        "Data",
+        "ExtensionName",
+        "ExtensionParameter",
+        "LoggerLike",
+        "Origin",
+        "StatusLike",
+        "Subprotocol",
+    ),
+}
+
+_LAZY: dict[str, str] = {
+    name: module for module, names in _MODULES.items() for name in names
+}
+
+# Distributions to install for the names that ws-proto doesn't provide, with
+# the top-level modules whose absence means that distribution is missing.
+_DISTRIBUTIONS: dict[str, tuple[str, frozenset[str]]] = {
+    ".asyncio.client": ("ws-asyncio", frozenset({"websockets.asyncio"})),
+    ".asyncio.server": ("ws-asyncio", frozenset({"websockets.asyncio"})),
+    ".asyncio.router": (
+        "ws-asyncio ws-router",
+        frozenset({"websockets.asyncio", "websockets.routing", "werkzeug"}),
+    ),
+}
+
+
+def _missing_distribution(name: str, module: str, exc: ModuleNotFoundError) -> ImportError:
+    distribution, providers = _DISTRIBUTIONS[module]
+    missing = exc.name or ""
+    if not any(missing == p or missing.startswith(p + ".") for p in providers):
+        raise exc
+    return ImportError(
+        f"websockets.{name} requires the {distribution} distribution"
+        f"{'s' if ' ' in distribution else ''}: pip install {distribution}",
+        name=missing,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from .version import version
+
+        return version
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    try:
+        module = importlib.import_module(module_name, __name__)
+    except ModuleNotFoundError as exc:
+        if module_name not in _DISTRIBUTIONS:
+            raise
+        raise _missing_distribution(name, module_name, exc) from exc
+    value = getattr(module, name)
+    globals()[name] = value  # later accesses skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
+
+
+if typing.TYPE_CHECKING:
+    from .asyncio.client import ClientConnection, connect, unix_connect
+    from .asyncio.server import (
+        Server,
+        ServerConnection,
+        basic_auth,
+        broadcast,
+        serve,
+        unix_serve,
+    )
+    from .client import ClientProtocol
+    from .datastructures import Headers, HeadersLike, MultipleValuesError
+    from .exceptions import (
+        ConcurrencyError,
+        ConnectionClosed,
+        ConnectionClosedError,
+        ConnectionClosedOK,
+        DuplicateParameter,
+        HeaderLineTooLong,
+        InvalidHandshake,
+        InvalidHeader,
+        InvalidHeaderFormat,
+        InvalidHeaderValue,
+        InvalidMessage,
+        InvalidMethod,
+        InvalidOrigin,
+        InvalidParameterName,
+        InvalidParameterValue,
+        InvalidProtocol,
+        InvalidProxy,
+        InvalidProxyMessage,
+        InvalidProxyStatus,
+        InvalidState,
+        InvalidStatus,
+        InvalidURI,
+        InvalidUpgrade,
+        NegotiationError,
+        PayloadTooBig,
+        ProtocolError,
+        ProxyError,
+        RequestLineTooLong,
+        SecurityError,
+        StatusLineTooLong,
+        TooManyHeaders,
+        WebSocketException,
+    )
+    from .frames import Close, CloseCode, Frame, Opcode
+    from .http11 import Request, Response
+    from .protocol import Protocol, Side, State
+    from .server import ServerProtocol
+    from .typing import (
+        Data,
+        ExtensionName,
+        ExtensionParameter,
+        LoggerLike,
+        Origin,
+        StatusLike,
+        Subprotocol,
+    )
+    from .version import version as __version__

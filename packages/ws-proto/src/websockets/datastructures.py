@@ -1,0 +1,176 @@
+"""Data structures for HTTP headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from typing import Any, Protocol, Union
+
+__all__ = [
+    "Headers",
+    "HeadersLike",
+    "MultipleValuesError",
+]
+
+
+class MultipleValuesError(LookupError):
+    """Raised when reading a header that has several values as a single value.
+
+    The API was misused: call :meth:`Headers.get_all` for headers that may
+    repeat.
+
+    """
+
+    def __str__(self) -> str:
+        # LookupError shows the repr of a single argument; show the header
+        # name like KeyError does.
+        if len(self.args) == 1:
+            return repr(self.args[0])
+        return super().__str__()
+
+
+class Headers(MutableMapping[str, str]):
+    """Case-insensitive multi-dict of HTTP headers.
+
+    Most HTTP headers appear once; reading them is ``headers["Name"]``.
+    Some may appear several times (``Set-Cookie``, ``Sec-WebSocket-Protocol``
+    when split over lines...): :meth:`get_all` returns every value.
+
+    Assigning ``headers[name] = value`` **adds** a header; it does not replace
+    an existing one. Delete it first to replace it. Deleting removes every
+    value of that name.
+
+    Names are compared case-insensitively; the original case is kept for
+    serialization by :meth:`raw_items`. Iterating yields each distinct name
+    once, in lower case.
+
+    ``Headers`` accepts the same arguments as :class:`dict`: another
+    ``Headers``, a mapping, an iterable of ``(name, value)`` pairs, or
+    keyword arguments.
+
+    """
+
+    __slots__ = ["_dict", "_list"]
+
+    def __init__(self, *args: HeadersLike, **kwargs: str) -> None:
+        self._dict: dict[str, list[str]] = {}
+        self._list: list[tuple[str, str]] = []
+        self.update(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return "".join(f"{key}: {value}\r\n" for key, value in self._list) + "\r\n"
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({self._list!r})"
+
+    def copy(self) -> Headers:
+        """Return a shallow copy."""
+        copy = self.__class__()
+        copy._dict = {key: list(values) for key, values in self._dict.items()}
+        copy._list = list(self._list)
+        return copy
+
+    def serialize(self) -> bytes:
+        """Serialize headers as in an HTTP message, ending with an empty line."""
+        return str(self).encode()
+
+    # Collection methods
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._dict
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    # MutableMapping methods
+
+    def __getitem__(self, key: str) -> str:
+        value = self._dict[key.lower()]
+        if len(value) == 1:
+            return value[0]
+        raise MultipleValuesError(key)
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._dict.setdefault(key.lower(), []).append(value)
+        self._list.append((key, value))
+
+    def __delitem__(self, key: str) -> None:
+        key_lower = key.lower()
+        self._dict.__delitem__(key_lower)
+        self._list = [(k, v) for k, v in self._list if k.lower() != key_lower]
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, Headers):
+            return NotImplemented
+        return self._dict == other._dict
+
+    def clear(self) -> None:
+        """Remove every header."""
+        self._dict = {}
+        self._list = []
+
+    def update(self, *args: HeadersLike, **kwargs: str) -> None:
+        """Add headers from a mapping, an iterable of pairs, or keywords.
+
+        Like :meth:`__setitem__`, this adds values; it doesn't replace them.
+
+        Raises:
+            TypeError: If more than one positional argument is given.
+
+        """
+        if len(args) > 1:
+            raise TypeError(f"update expected at most 1 argument, got {len(args)}")
+        if args:
+            other = args[0]
+            if isinstance(other, Headers):
+                pairs: Iterable[tuple[str, str]] = other.raw_items()
+            elif isinstance(other, Mapping):
+                pairs = other.items()
+            elif hasattr(other, "keys"):
+                pairs = ((key, other[key]) for key in other.keys())
+            else:
+                pairs = other
+            for key, value in pairs:
+                self[key] = value
+        for key, value in kwargs.items():
+            self[key] = value
+
+    # Methods for handling multiple values
+
+    def get_all(self, key: str) -> list[str]:
+        """Return the (possibly empty) list of all values of a header.
+
+        Args:
+            key: Header name, in any case.
+
+        """
+        return self._dict.get(key.lower(), [])
+
+    def raw_items(self) -> Iterator[tuple[str, str]]:
+        """Return an iterator of all ``(name, value)`` pairs, in order,
+        with names in their original case."""
+        return iter(self._list)
+
+
+class SupportsKeysAndGetItem(Protocol):  # pragma: no cover
+    """Dict-like types with ``keys() -> str`` and ``__getitem__(key: str) -> str``."""
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __getitem__(self, key: str) -> str: ...
+
+
+HeadersLike = Union[
+    Headers,
+    Mapping[str, str],
+    Iterable[tuple[str, str]],
+    SupportsKeysAndGetItem,
+]
+"""Types accepted where :class:`Headers` is expected.
+
+In addition to :class:`Headers` itself, this includes dict-like types where
+both keys and values are :class:`str`.
+
+"""

@@ -1,0 +1,508 @@
+"""Frames and close frame payloads (:rfc:`6455#section-5`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+import secrets
+import struct
+import threading
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING, Callable
+
+from .exceptions import PayloadTooBig, ProtocolError
+from .typing import BytesLike
+from .utils import apply_mask
+
+if TYPE_CHECKING:
+    from .extensions import Extension
+
+
+__all__ = [
+    "Close",
+    "CloseCode",
+    "Frame",
+    "Opcode",
+]
+
+
+class Opcode(enum.IntEnum):
+    """Opcode values for WebSocket frames (:rfc:`6455#section-5.2`)."""
+
+    CONT, TEXT, BINARY = 0x00, 0x01, 0x02
+    CLOSE, PING, PONG = 0x08, 0x09, 0x0A
+
+
+OP_CONT = CONT = Opcode.CONT
+OP_TEXT = TEXT = Opcode.TEXT
+OP_BINARY = BINARY = Opcode.BINARY
+OP_CLOSE = CLOSE = Opcode.CLOSE
+OP_PING = PING = Opcode.PING
+OP_PONG = PONG = Opcode.PONG
+
+DATA_OPCODES = frozenset({Opcode.CONT, Opcode.TEXT, Opcode.BINARY})
+"""Opcodes of data frames (:rfc:`6455#section-5.6`)."""
+
+CTRL_OPCODES = frozenset({Opcode.CLOSE, Opcode.PING, Opcode.PONG})
+"""Opcodes of control frames (:rfc:`6455#section-5.5`)."""
+
+# Opcode lookup by value: faster than calling Opcode(value) and handling
+# ValueError for every frame.
+_OPCODES: dict[int, Opcode] = {opcode.value: opcode for opcode in Opcode}
+
+
+class CloseCode(enum.IntEnum):
+    """Close code values for WebSocket close frames (:rfc:`6455#section-7.4.1`)."""
+
+    NORMAL_CLOSURE = 1000
+    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    UNSUPPORTED_DATA = 1003
+    # 1004 is reserved
+    NO_STATUS_RCVD = 1005
+    ABNORMAL_CLOSURE = 1006
+    INVALID_DATA = 1007
+    POLICY_VIOLATION = 1008
+    MESSAGE_TOO_BIG = 1009
+    MANDATORY_EXTENSION = 1010
+    INTERNAL_ERROR = 1011
+    SERVICE_RESTART = 1012
+    TRY_AGAIN_LATER = 1013
+    BAD_GATEWAY = 1014
+    TLS_HANDSHAKE = 1015
+
+
+CLOSE_CODE_EXPLANATIONS: dict[int, str] = {
+    CloseCode.NORMAL_CLOSURE: "OK",
+    CloseCode.GOING_AWAY: "going away",
+    CloseCode.PROTOCOL_ERROR: "protocol error",
+    CloseCode.UNSUPPORTED_DATA: "unsupported data",
+    CloseCode.NO_STATUS_RCVD: "no status received [internal]",
+    CloseCode.ABNORMAL_CLOSURE: "abnormal closure [internal]",
+    CloseCode.INVALID_DATA: "invalid frame payload data",
+    CloseCode.POLICY_VIOLATION: "policy violation",
+    CloseCode.MESSAGE_TOO_BIG: "message too big",
+    CloseCode.MANDATORY_EXTENSION: "mandatory extension",
+    CloseCode.INTERNAL_ERROR: "internal error",
+    CloseCode.SERVICE_RESTART: "service restart",
+    CloseCode.TRY_AGAIN_LATER: "try again later",
+    CloseCode.BAD_GATEWAY: "bad gateway",
+    CloseCode.TLS_HANDSHAKE: "TLS handshake failure [internal]",
+}
+"""Short human-readable explanation of each close code, for messages and logs."""
+
+EXTERNAL_CLOSE_CODES = frozenset(
+    {
+        CloseCode.NORMAL_CLOSURE,
+        CloseCode.GOING_AWAY,
+        CloseCode.PROTOCOL_ERROR,
+        CloseCode.UNSUPPORTED_DATA,
+        CloseCode.INVALID_DATA,
+        CloseCode.POLICY_VIOLATION,
+        CloseCode.MESSAGE_TOO_BIG,
+        CloseCode.MANDATORY_EXTENSION,
+        CloseCode.INTERNAL_ERROR,
+        CloseCode.SERVICE_RESTART,
+        CloseCode.TRY_AGAIN_LATER,
+        CloseCode.BAD_GATEWAY,
+    }
+)
+"""Close codes in 1000-2999 that may appear in a close frame on the wire.
+
+1005, 1006 and 1015 are reserved for reporting a condition locally and MUST
+NOT be sent (:rfc:`6455#section-7.4.1`); 1012-1014 are registered with IANA
+(:rfc:`6455#section-11.7`); other codes below 3000 are unassigned.
+
+"""
+
+OK_CLOSE_CODES = frozenset(
+    {
+        CloseCode.NORMAL_CLOSURE,
+        CloseCode.GOING_AWAY,
+        CloseCode.NO_STATUS_RCVD,
+    }
+)
+"""Close codes that mean the connection closed without an error."""
+
+
+def _max_log_size() -> int:
+    try:
+        return int(os.environ.get("WEBSOCKETS_MAX_LOG_SIZE", "75"))
+    except ValueError:
+        return 75
+
+
+MAX_LOG_SIZE = _max_log_size()
+"""Length at which the debug representation of a frame is truncated, in
+characters; ``WEBSOCKETS_MAX_LOG_SIZE``, 75 by default."""
+
+
+# Bit masks of the first two bytes of the frame header.
+_FIN = 0b10000000
+_RSV1 = 0b01000000
+_RSV2 = 0b00100000
+_RSV3 = 0b00010000
+_OPCODE = 0b00001111
+_MASK = 0b10000000
+_LENGTH = 0b01111111
+
+_UINT16 = struct.Struct("!H")
+_UINT64 = struct.Struct("!Q")
+
+# Drawing masking keys one at a time costs a system call per frame; draw them
+# in batches instead. 4096 bytes make 1024 keys.
+_MASK_BATCH = 4096
+
+
+def _masking_keys() -> Generator[bytes, None, None]:
+    while True:
+        batch = secrets.token_bytes(_MASK_BATCH)
+        for offset in range(0, _MASK_BATCH, 4):
+            yield batch[offset : offset + 4]
+
+
+_masking_keys_iter = _masking_keys()
+_masking_keys_lock = threading.Lock()
+
+
+def _next_masking_key() -> bytes:
+    # The lock makes the shared batch safe for the threading backend, where
+    # several connections serialize frames from different threads.
+    with _masking_keys_lock:
+        return next(_masking_keys_iter)
+
+
+@dataclasses.dataclass
+class FrameHeader:
+    """Header of a frame, parsed before its payload is read.
+
+    Not part of the public API: the protocol uses it to apply limits before
+    buffering a payload and to validate text incrementally.
+
+    """
+
+    opcode: Opcode
+    fin: bool
+    rsv1: bool
+    rsv2: bool
+    rsv3: bool
+    length: int
+    mask: bytes | None
+
+
+def parse_header(
+    read_exact: Callable[[int], Generator[None, None, bytes]],
+    *,
+    mask: bool,
+    max_size: int | None = None,
+) -> Generator[None, None, FrameHeader]:
+    """Parse a frame header; stop before its payload.
+
+    Checks everything that can be checked without the payload, so that a bad
+    frame is rejected before any of its payload is buffered.
+
+    Raises:
+        EOFError: If the stream ends first.
+        ProtocolError: If the opcode is unknown, the masking bit is wrong, or
+            a control frame is fragmented or longer than 125 bytes
+            (:rfc:`6455#section-5.2`, :rfc:`6455#section-5.5`).
+        PayloadTooBig: If the payload exceeds ``max_size`` bytes.
+
+    """
+    data = yield from read_exact(2)
+    head1, head2 = data[0], data[1]
+
+    opcode = _OPCODES.get(head1 & _OPCODE)
+    if opcode is None:
+        raise ProtocolError(f"invalid opcode: {head1 & _OPCODE:#x}")
+    fin = bool(head1 & _FIN)
+
+    if bool(head2 & _MASK) != mask:
+        raise ProtocolError("incorrect masking")
+
+    length = head2 & _LENGTH
+    if opcode >= Opcode.CLOSE:
+        # Check before reading an extended length: a control frame can't
+        # have one (:rfc:`6455#section-5.5`).
+        if length > 125:
+            raise ProtocolError(f"control frame too long: payload length field {length}, expected no more than 125 bytes")
+        if not fin:
+            raise ProtocolError("fragmented control frame")
+    elif length == 126:
+        data = yield from read_exact(2)
+        (length,) = _UINT16.unpack(data)
+    elif length == 127:
+        data = yield from read_exact(8)
+        (length,) = _UINT64.unpack(data)
+        if length & (1 << 63):
+            raise ProtocolError("invalid payload length: most significant bit set")
+
+    if max_size is not None and length > max_size:
+        raise PayloadTooBig(length, max_size)
+
+    mask_bytes = (yield from read_exact(4)) if mask else None
+
+    return FrameHeader(
+        opcode,
+        fin,
+        bool(head1 & _RSV1),
+        bool(head1 & _RSV2),
+        bool(head1 & _RSV3),
+        length,
+        mask_bytes,
+    )
+
+
+@dataclasses.dataclass
+class Frame:
+    """WebSocket frame (:rfc:`6455#section-5.2`).
+
+    Attributes:
+        opcode: Opcode.
+        data: Payload data, unmasked.
+        fin: FIN bit: :obj:`True` on the last frame of a message.
+        rsv1: RSV1 bit, reserved for extensions.
+        rsv2: RSV2 bit, reserved for extensions.
+        rsv3: RSV3 bit, reserved for extensions.
+
+    Only these fields are needed. The MASK bit, payload length and masking key
+    are handled on the fly by :meth:`parse` and :meth:`serialize`.
+
+    """
+
+    opcode: Opcode
+    data: BytesLike
+    fin: bool = True
+    rsv1: bool = False
+    rsv2: bool = False
+    rsv3: bool = False
+
+    # Configure if you want to see more in logs. Should be a multiple of 3.
+    MAX_LOG_SIZE = MAX_LOG_SIZE
+
+    def __str__(self) -> str:
+        """Return a human-readable representation of a frame, for logs."""
+        coding = None
+        length = f"{len(self.data)} byte{'' if len(self.data) == 1 else 's'}"
+        non_final = "" if self.fin else "continued"
+
+        if self.opcode is OP_TEXT:
+            # Decoding only the beginning isn't possible: a multi-byte
+            # character may be cut; fall back to hex if it fails.
+            data = repr(bytes(self.data).decode(errors="backslashreplace"))
+        elif self.opcode is OP_BINARY:
+            data = self._hex()
+        elif self.opcode is OP_CLOSE:
+            data = str(Close.parse(self.data))
+        elif self.data:
+            # Ping, pong and continuation frames carry arbitrary bytes; show
+            # them as text when they decode, as hex otherwise.
+            try:
+                data = repr(bytes(self.data).decode())
+                coding = "text"
+            except UnicodeDecodeError:
+                data = self._hex()
+                coding = "binary"
+        else:
+            data = "''"
+
+        if len(data) > self.MAX_LOG_SIZE:
+            cut = self.MAX_LOG_SIZE // 3 - 1  # -1 for the ellipsis
+            data = data[: 2 * cut] + "…" + data[-cut:]
+
+        metadata = ", ".join(filter(None, [coding, length, non_final]))
+        return f"{self.opcode.name} {data} [{metadata}]"
+
+    def _hex(self) -> str:
+        # Only the bytes that can appear in the log are converted.
+        binary = bytes(self.data)
+        if len(binary) > self.MAX_LOG_SIZE // 3:
+            cut = (self.MAX_LOG_SIZE // 3 - 1) // 3
+            binary = b"".join([binary[: 2 * cut], b"\x00" * 4, binary[-cut:]])
+        return " ".join(f"{byte:02x}" for byte in binary)
+
+    @classmethod
+    def parse(
+        cls,
+        read_exact: Callable[[int], Generator[None, None, bytes]],
+        *,
+        mask: bool,
+        max_size: int | None = None,
+        extensions: Sequence[Extension] | None = None,
+    ) -> Generator[None, None, Frame]:
+        """Parse a WebSocket frame.
+
+        This is a generator-based coroutine, driven by
+        :meth:`~websockets.streams.StreamReader.read_exact`.
+
+        Args:
+            read_exact: Generator-based coroutine that reads the requested
+                bytes or raises an exception if there isn't enough data.
+            mask: Whether the frame should be masked, i.e. whether the read
+                happens on the server side.
+            max_size: Maximum payload size, in bytes; :obj:`None` for no limit.
+            extensions: Extensions to apply, in the order they were
+                negotiated; they are applied in reverse order.
+
+        Raises:
+            EOFError: If the stream ends before a whole frame is read.
+            ProtocolError: If the frame contains incorrect values.
+            PayloadTooBig: If the payload exceeds ``max_size``.
+
+        """
+        header = yield from parse_header(read_exact, mask=mask, max_size=max_size)
+        data = yield from read_exact(header.length)
+        if header.mask is not None:
+            data = apply_mask(data, header.mask)
+        frame = cls(
+            header.opcode,
+            data,
+            header.fin,
+            header.rsv1,
+            header.rsv2,
+            header.rsv3,
+        )
+        if extensions is None:
+            extensions = []
+        for extension in reversed(extensions):
+            frame = extension.decode(frame, max_size=max_size)
+        frame.check()
+        return frame
+
+    def serialize(
+        self,
+        *,
+        mask: bool,
+        extensions: Sequence[Extension] | None = None,
+    ) -> bytes:
+        """Serialize a WebSocket frame.
+
+        Args:
+            mask: Whether the frame should be masked, i.e. whether the write
+                happens on the client side.
+            extensions: Extensions to apply, in the order they were
+                negotiated.
+
+        Raises:
+            ProtocolError: If the frame contains incorrect values.
+
+        """
+        self.check()
+        frame = self
+        for extension in extensions or ():
+            frame = extension.encode(frame)
+
+        head1 = (
+            (_FIN if frame.fin else 0)
+            | (_RSV1 if frame.rsv1 else 0)
+            | (_RSV2 if frame.rsv2 else 0)
+            | (_RSV3 if frame.rsv3 else 0)
+            | frame.opcode
+        )
+        head2 = _MASK if mask else 0
+        length = len(frame.data)
+        if length < 126:
+            header = bytes((head1, head2 | length))
+        elif length < 65536:
+            header = bytes((head1, head2 | 126)) + _UINT16.pack(length)
+        else:
+            header = bytes((head1, head2 | 127)) + _UINT64.pack(length)
+
+        if mask:
+            key = _next_masking_key()
+            return b"".join((header, key, apply_mask(frame.data, key)))
+        return b"".join((header, frame.data))
+
+    def check(self) -> None:
+        """Check that reserved bits and opcode have acceptable values.
+
+        Raises:
+            ProtocolError: If a reserved bit is set (no extension cleared it)
+                or a control frame is fragmented or longer than 125 bytes.
+
+        """
+        if self.rsv1 or self.rsv2 or self.rsv3:
+            raise ProtocolError("reserved bits must be 0")
+
+        if self.opcode in CTRL_OPCODES:
+            if len(self.data) > 125:
+                raise ProtocolError(f"control frame too long: payload of {len(self.data)} bytes, expected no more than 125 bytes")
+            if not self.fin:
+                raise ProtocolError("fragmented control frame")
+
+
+@dataclasses.dataclass
+class Close:
+    """Code and reason of a WebSocket close frame (:rfc:`6455#section-5.5.1`).
+
+    Attributes:
+        code: Close code.
+        reason: Close reason.
+
+    """
+
+    code: CloseCode | int
+    reason: str
+
+    def __str__(self) -> str:
+        """Return a human-readable representation of a close code and reason."""
+        if 3000 <= self.code < 4000:
+            explanation = "registered"
+        elif 4000 <= self.code < 5000:
+            explanation = "private use"
+        else:
+            explanation = CLOSE_CODE_EXPLANATIONS.get(self.code, "unknown")
+        result = f"{self.code} ({explanation})"
+        if self.reason:
+            result = f"{result} {self.reason}"
+        return result
+
+    @classmethod
+    def parse(cls, data: BytesLike) -> Close:
+        """Parse the payload of a close frame.
+
+        An empty payload means no close code was sent: the result reports
+        1005 (:rfc:`6455#section-7.1.5`).
+
+        Args:
+            data: Payload of the close frame.
+
+        Raises:
+            ProtocolError: If the payload is one byte long or the close code
+                isn't allowed on the wire (:rfc:`6455#section-7.4`).
+            UnicodeDecodeError: If the reason isn't valid UTF-8.
+
+        """
+        if len(data) >= 2:
+            (code,) = _UINT16.unpack(data[:2])
+            reason = bytes(data[2:]).decode()
+            close = cls(code, reason)
+            close.check()
+            return close
+        if len(data) == 0:
+            return cls(CloseCode.NO_STATUS_RCVD, "")
+        raise ProtocolError("close frame too short: payload of 1 byte, expected 0 or at least 2 bytes")
+
+    def serialize(self) -> bytes:
+        """Serialize the payload of a close frame.
+
+        Raises:
+            ProtocolError: If the close code isn't allowed on the wire.
+
+        """
+        self.check()
+        return _UINT16.pack(self.code) + self.reason.encode()
+
+    def check(self) -> None:
+        """Check that the close code may be sent on the wire.
+
+        Allowed: the codes of :data:`EXTERNAL_CLOSE_CODES` and 3000-4999.
+
+        Raises:
+            ProtocolError: If the close code is reserved, unassigned, or out
+                of range (:rfc:`6455#section-7.4`).
+
+        """
+        if not (self.code in EXTERNAL_CLOSE_CODES or 3000 <= self.code < 5000):
+            raise ProtocolError(f"invalid status code: {self.code}")

@@ -1,0 +1,49 @@
+"""Type aliases shared by the public API."""
+
+from __future__ import annotations
+
+import http
+import logging
+from typing import Any, NewType, Union
+
+__all__ = [
+    "BytesLike",
+    "Data",
+    "DataLike",
+    "ExtensionName",
+    "ExtensionParameter",
+    "LoggerLike",
+    "Origin",
+    "StatusLike",
+    "Subprotocol",
+]
+
+
+Data = Union[str, bytes]
+"""Types of messages received: :class:`str` for a Text frame, :class:`bytes`
+for a Binary frame."""
+
+BytesLike = Union[bytes, bytearray, memoryview]
+"""Types accepted where :class:`bytes` is expected."""
+
+DataLike = Union[str, bytes, bytearray, memoryview]
+"""Types accepted where :data:`Data` is expected."""
+
+LoggerLike = Union[logging.Logger, "logging.LoggerAdapter[Any]"]
+"""Types accepted where a :class:`~logging.Logger` is expected."""
+
+StatusLike = Union[http.HTTPStatus, int]
+"""Types accepted where an :class:`~http.HTTPStatus` is expected."""
+
+Origin = NewType("Origin", str)
+"""Value of an ``Origin`` header (:rfc:`6454`)."""
+
+Subprotocol = NewType("Subprotocol", str)
+"""Subprotocol in a ``Sec-WebSocket-Protocol`` header (:rfc:`6455#section-11.3.4`)."""
+
+ExtensionName = NewType("ExtensionName", str)
+"""Name of a WebSocket extension (:rfc:`6455#section-9.1`)."""
+
+ExtensionParameter = tuple[str, Union[str, None]]
+"""Parameter of a WebSocket extension: a name and a value, or :obj:`None` for
+a parameter without a value."""
