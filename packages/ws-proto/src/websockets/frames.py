@@ -288,13 +288,21 @@ class Frame:
         non_final = "" if self.fin else "continued"
 
         if self.opcode is OP_TEXT:
-            # Decoding only the beginning isn't possible: a multi-byte
-            # character may be cut; fall back to hex if it fails.
+            # Decode the whole payload, then cut: cutting bytes first could
+            # split a multi-byte character. Invalid UTF-8 (the first frame of
+            # a fragmented message may end inside a character) shows as
+            # backslash escapes.
             data = repr(bytes(self.data).decode(errors="backslashreplace"))
         elif self.opcode is OP_BINARY:
             data = self._hex()
         elif self.opcode is OP_CLOSE:
-            data = str(Close.parse(self.data))
+            # Frames are logged before the protocol validates them: a close
+            # frame with a bad payload must still print, as hex.
+            try:
+                data = str(Close.parse(self.data))
+            except (ProtocolError, UnicodeDecodeError):
+                data = self._hex()
+                coding = "invalid"
         elif self.data:
             # Ping, pong and continuation frames carry arbitrary bytes; show
             # them as text when they decode, as hex otherwise.

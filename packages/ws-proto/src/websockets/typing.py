@@ -47,3 +47,4 @@ ExtensionName = NewType("ExtensionName", str)
 ExtensionParameter = tuple[str, Union[str, None]]
 """Parameter of a WebSocket extension: a name and a value, or :obj:`None` for
 a parameter without a value."""
+
