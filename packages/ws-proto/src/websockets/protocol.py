@@ -128,6 +128,15 @@ from .streams import StreamReader
 from .typing import BytesLike, LoggerLike
 from .utils import apply_mask
 
+# Allowed second bytes of multi-byte UTF-8 sequences whose first byte
+# restricts them (RFC 3629 4); others allow 80-BF.
+_SECOND_BYTE_RANGES = {
+    0xE0: (0xA0, 0xBF),  # no overlong 3-byte sequences
+    0xED: (0x80, 0x9F),  # no surrogates
+    0xF0: (0x90, 0xBF),  # no overlong 4-byte sequences
+    0xF4: (0x80, 0x8F),  # nothing above U+10FFFF
+}
+
 __all__ = [
     "SEND_EOF",
     "Event",
@@ -551,12 +560,11 @@ class Protocol:
         # to _Fail the WebSocket Connection_, the endpoint SHOULD send a
         # Close frame with an appropriate status code."
         if self._state is OPEN and code != CloseCode.ABNORMAL_CLOSURE:
+            # Keep the code; cut the reason at a character boundary so that
+            # the payload fits in a control frame (123 bytes of reason).
+            reason = reason.encode()[:123].decode(errors="ignore")
             close = Close(code, reason)
             data = close.serialize()
-            if len(data) > 125:
-                # Keep the code; cut the reason at a character boundary.
-                data = data[:125].decode(errors="ignore").encode()
-                close = Close(code, data[2:].decode())
             self.send_frame(Frame(OP_CLOSE, data))
             self.close_sent = close
             # A close frame was received but not echoed yet when an I/O
@@ -793,6 +801,13 @@ class Protocol:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _validate_text(self, data: BytesLike, offset: int, final: bool = False) -> None:
+        """Feed ``data``, at ``offset`` in the current frame, to the decoder.
+
+        Raises:
+            UnicodeDecodeError: If the message so far isn't a valid prefix of
+                UTF-8 text, with the position in the message in its reason.
+
+        """
         decoder = self.recv_decoder
         assert decoder is not None
         pending = len(decoder.getstate()[0])
@@ -803,6 +818,22 @@ class Protocol:
             position = self.recv_size + offset - pending + exc.start
             exc.reason = f"{exc.reason} at position {position}"
             raise
+        # CPython's decoder holds back an incomplete sequence until it's
+        # complete, even when its second byte is already out of the range
+        # that its first byte allows (RFC 3629 4, e.g. ED A0: a surrogate).
+        # Check it so that the error is reported when that byte arrives.
+        partial = decoder.getstate()[0]
+        if len(partial) >= 2:
+            low, high = _SECOND_BYTE_RANGES.get(partial[0], (0x80, 0xBF))
+            if not low <= partial[1] <= high:
+                position = self.recv_size + offset + len(data) - len(partial)
+                raise UnicodeDecodeError(
+                    "utf-8",
+                    partial,
+                    0,
+                    1,
+                    f"invalid continuation byte at position {position}",
+                )
 
     def recv_frame(self, frame: Frame) -> None:
         """Process an incoming frame: queue it as an event and react to it."""

@@ -1,0 +1,371 @@
+"""Tests for websockets.client: the client side of the opening handshake."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Sequence
+
+import pytest
+
+from websockets.client import ClientProtocol
+from websockets.datastructures import Headers
+from websockets.exceptions import (
+    InvalidHandshake,
+    InvalidHeader,
+    InvalidHeaderFormat,
+    InvalidHeaderValue,
+    InvalidMessage,
+    InvalidStatus,
+    InvalidUpgrade,
+    NegotiationError,
+)
+from websockets.extensions import ClientExtensionFactory, Extension
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import CLOSED, CONNECTING, OPEN, SEND_EOF
+from websockets.typing import ExtensionName, ExtensionParameter, Origin, Subprotocol
+from websockets.uri import parse_uri
+from websockets.utils import accept_key
+
+
+def make_client(uri: str = "ws://example.com/chat", **kwargs: object) -> ClientProtocol:
+    return ClientProtocol(parse_uri(uri), **kwargs)  # type: ignore[arg-type]
+
+
+def response_bytes(client: ClientProtocol, *extra: tuple[str, str], status: str = "101 Switching Protocols", omit: Sequence[str] = ()) -> bytes:
+    headers = [
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", accept_key(client.key)),
+    ]
+    headers = [(k, v) for k, v in headers if k not in omit]
+    headers += list(extra)
+    lines = [f"HTTP/1.1 {status}"] + [f"{k}: {v}" for k, v in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def handshake(client: ClientProtocol, data: bytes) -> Response:
+    client.send_request(client.connect())
+    client.data_to_send()
+    client.receive_data(data)
+    (response,) = client.events_received()
+    assert isinstance(response, Response)
+    return response
+
+
+def assert_failed_handshake(client: ClientProtocol, exc_type: type[Exception], message: str) -> None:
+    assert isinstance(client.handshake_exc, exc_type)
+    assert str(client.handshake_exc) == message
+    # The client closes the TCP connection; it's closed once EOF arrives.
+    assert client.data_to_send() == [SEND_EOF]
+    assert client.close_expected()
+    client.receive_eof()
+    assert client.state is CLOSED
+
+
+class TestConnect:
+    def test_request(self) -> None:
+        client = make_client()
+        request = client.connect()
+        assert isinstance(request, Request)
+        assert request.path == "/chat"
+        assert request.method == "GET"
+        assert list(request.headers.raw_items()) == [
+            ("Host", "example.com"),
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", client.key),
+            ("Sec-WebSocket-Version", "13"),
+        ]
+        assert len(base64.b64decode(client.key)) == 16
+
+    def test_fresh_key_each_time(self) -> None:
+        assert make_client().key != make_client().key
+
+    def test_path_and_query(self) -> None:
+        assert make_client("ws://example.com/a/b?x=1&y=2").connect().path == "/a/b?x=1&y=2"
+        assert make_client("ws://example.com").connect().path == "/"
+
+    @pytest.mark.parametrize(
+        ("uri", "host"),
+        [
+            ("ws://example.com:80/", "example.com"),
+            ("ws://example.com:8080/", "example.com:8080"),
+            ("wss://example.com:443/", "example.com"),
+            ("wss://example.com:80/", "example.com:80"),
+            ("ws://[::1]:8080/", "[::1]:8080"),
+            ("ws://[::1]/", "[::1]"),
+        ],
+    )
+    def test_host(self, uri: str, host: str) -> None:
+        assert make_client(uri).connect().headers["Host"] == host
+
+    def test_user_info(self) -> None:
+        request = make_client("ws://alice:s%40cret@example.com/").connect()
+        expected = base64.b64encode(b"alice:s@cret").decode()
+        assert request.headers["Authorization"] == f"Basic {expected}"
+
+    def test_origin(self) -> None:
+        request = make_client(origin=Origin("https://example.com")).connect()
+        assert request.headers["Origin"] == "https://example.com"
+
+    def test_extensions(self) -> None:
+        request = make_client(extensions=[OpFactory(), OpFactory("x-op", [("level", "2")])]).connect()
+        assert request.headers["Sec-WebSocket-Extensions"] == "x-op, x-op; level=2"
+
+    def test_subprotocols(self) -> None:
+        request = make_client(subprotocols=[Subprotocol("chat"), Subprotocol("superchat")]).connect()
+        assert request.headers["Sec-WebSocket-Protocol"] == "chat, superchat"
+
+    def test_subprotocols_as_str(self) -> None:
+        with pytest.raises(TypeError):
+            make_client(subprotocols="chat")
+
+    def test_send_request(self) -> None:
+        client = make_client()
+        client.send_request(client.connect())
+        (data,) = client.data_to_send()
+        assert data.startswith(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n")
+        assert data.endswith(b"\r\n\r\n")
+
+    def test_debug_logs(self, caplog: pytest.LogCaptureFixture) -> None:
+        logger = logging.getLogger("test.client")
+        logger.setLevel(logging.DEBUG)
+        client = make_client(logger=logger)
+        with caplog.at_level(logging.DEBUG, logger="test.client"):
+            handshake(client, response_bytes(client, status="404 Not Found", omit=["Upgrade"]).replace(b"\r\n\r\n", b"\r\nContent-Length: 2\r\n\r\nno"))
+        messages = [r.getMessage() for r in caplog.records]
+        assert "> GET /chat HTTP/1.1" in messages
+        assert "> Host: example.com" in messages
+        assert "< HTTP/1.1 404 Not Found" in messages
+        assert "< [body] (2 bytes)" in messages
+
+
+class TestResponse:
+    def test_accepted(self) -> None:
+        client = make_client()
+        response = handshake(client, response_bytes(client))
+        assert response.status_code == 101
+        assert client.state is OPEN
+        assert client.handshake_exc is None
+        assert client.data_to_send() == []
+        assert client.extensions == []
+        assert client.subprotocol is None
+
+    def test_frames_in_same_chunk(self) -> None:
+        client = make_client()
+        client.send_request(client.connect())
+        client.receive_data(response_bytes(client) + b"\x81\x02hi")
+        events = client.events_received()
+        assert len(events) == 2
+        assert events[1] == Frame(Opcode.TEXT, b"hi")
+
+    def test_byte_by_byte(self) -> None:
+        client = make_client()
+        client.send_request(client.connect())
+        for byte in response_bytes(client):
+            client.receive_data(bytes([byte]))
+        assert client.state is OPEN
+
+    def test_status(self) -> None:
+        client = make_client()
+        data = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nnope!\n"
+        response = handshake(client, data)
+        assert response.status_code == 403
+        assert response.body == b"nope!\n"
+        assert response._exception is client.handshake_exc
+        assert isinstance(client.handshake_exc, InvalidStatus)
+        assert client.handshake_exc.response is response
+        assert_failed_handshake(client, InvalidStatus, "server rejected WebSocket connection: HTTP 403")
+
+    def test_status_200_ok(self) -> None:
+        client = make_client()
+        handshake(client, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        assert_failed_handshake(client, InvalidStatus, "server rejected WebSocket connection: HTTP 200")
+
+    def test_garbage(self) -> None:
+        client = make_client()
+        client.send_request(client.connect())
+        client.data_to_send()
+        client.receive_data(b"SSH-2.0-OpenSSH\r\n\r\n")
+        assert client.events_received() == []
+        assert isinstance(client.handshake_exc, InvalidMessage)
+        assert isinstance(client.handshake_exc.__cause__, ValueError)
+        assert_failed_handshake(client, InvalidMessage, "did not receive a valid HTTP response")
+
+    def test_eof_before_response(self) -> None:
+        client = make_client()
+        client.send_request(client.connect())
+        client.data_to_send()
+        client.receive_data(b"HTTP/1.1 101 Switching")
+        client.receive_eof()
+        assert isinstance(client.handshake_exc, InvalidMessage)
+        assert isinstance(client.handshake_exc.__cause__, EOFError)
+        assert client.data_to_send() == [SEND_EOF]
+        assert client.state is CLOSED
+
+    @pytest.mark.parametrize(
+        ("omit", "extra", "message"),
+        [
+            (["Connection"], [], "missing Connection header"),
+            (["Connection"], [("Connection", "close")], "invalid Connection header: close"),
+            (["Upgrade"], [], "missing Upgrade header"),
+            (["Upgrade"], [("Upgrade", "h2c")], "invalid Upgrade header: h2c"),
+            (["Upgrade"], [("Upgrade", "websocket, h2c")], "invalid Upgrade header: websocket, h2c"),
+        ],
+    )
+    def test_invalid_upgrade(self, omit: list[str], extra: list[tuple[str, str]], message: str) -> None:
+        client = make_client()
+        handshake(client, response_bytes(client, *extra, omit=omit))
+        assert_failed_handshake(client, InvalidUpgrade, message)
+
+    def test_upgrade_case_insensitive(self) -> None:
+        client = make_client()
+        handshake(client, response_bytes(client, ("Upgrade", "WebSocket"), ("Connection", "keep-alive, UPGRADE"), omit=["Upgrade", "Connection"]))
+        assert client.state is OPEN
+
+    def test_missing_accept(self) -> None:
+        client = make_client()
+        handshake(client, response_bytes(client, omit=["Sec-WebSocket-Accept"]))
+        assert_failed_handshake(client, InvalidHeader, "missing Sec-WebSocket-Accept header")
+
+    def test_multiple_accept(self) -> None:
+        client = make_client()
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Accept", "x")))
+        assert_failed_handshake(client, InvalidHeader, "invalid Sec-WebSocket-Accept header: multiple values")
+
+    def test_wrong_accept(self) -> None:
+        client = make_client()
+        wrong = accept_key("dGhlIHNhbXBsZSBub25jZQ==")
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Accept", wrong), omit=["Sec-WebSocket-Accept"]))
+        assert_failed_handshake(client, InvalidHeaderValue, f"invalid Sec-WebSocket-Accept header: {wrong}")
+
+
+class OpExtension(Extension):
+    def __init__(self, name: str = "x-op", params: Sequence[ExtensionParameter] = ()) -> None:
+        self.name = ExtensionName(name)
+        self.params = list(params)
+
+    def encode(self, frame: Frame) -> Frame:
+        return frame
+
+    def decode(self, frame: Frame, *, max_size: int | None = None) -> Frame:
+        return frame
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OpExtension) and (self.name, self.params) == (other.name, other.params)
+
+
+class OpFactory(ClientExtensionFactory):
+    """Accepts the server's response iff its parameters match an allowed set."""
+
+    def __init__(self, name: str = "x-op", params: Sequence[ExtensionParameter] = (), accept: Sequence[Sequence[ExtensionParameter]] | None = None) -> None:
+        self.name = ExtensionName(name)
+        self.params = list(params)
+        self.accept = [list(p) for p in (accept if accept is not None else [params])]
+
+    def get_request_params(self) -> Sequence[ExtensionParameter]:
+        return self.params
+
+    def process_response_params(self, params: Sequence[ExtensionParameter], accepted_extensions: Sequence[Extension]) -> Extension:
+        if list(params) not in self.accept:
+            raise NegotiationError(f"unexpected params {params}")
+        return OpExtension(self.name, params)
+
+
+class TestExtensions:
+    def test_none_selected(self) -> None:
+        client = make_client(extensions=[OpFactory()])
+        handshake(client, response_bytes(client))
+        assert client.extensions == []
+
+    def test_selected(self) -> None:
+        client = make_client(extensions=[OpFactory()])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op")))
+        assert client.state is OPEN
+        assert client.extensions == [OpExtension()]
+
+    def test_several_selected_in_server_order(self) -> None:
+        client = make_client(extensions=[OpFactory("x-a"), OpFactory("x-b")])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-b"), ("Sec-WebSocket-Extensions", "x-a")))
+        assert client.extensions == [OpExtension("x-b"), OpExtension("x-a")]
+
+    def test_first_factory_accepting_params(self) -> None:
+        client = make_client(extensions=[OpFactory(params=[("level", "1")]), OpFactory(params=[("level", "2")])])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op; level=2")))
+        assert client.extensions == [OpExtension("x-op", [("level", "2")])]
+
+    def test_not_offered(self) -> None:
+        client = make_client()
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op")))
+        assert_failed_handshake(client, NegotiationError, "no extensions supported")
+
+    def test_unsupported(self) -> None:
+        client = make_client(extensions=[OpFactory()])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-other; a=1")))
+        assert_failed_handshake(client, NegotiationError, "Unsupported extension: name = x-other, params = [('a', '1')]")
+
+    def test_unacceptable_params(self) -> None:
+        client = make_client(extensions=[OpFactory()])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op; bad")))
+        assert isinstance(client.handshake_exc, NegotiationError)
+
+    def test_invalid_header(self) -> None:
+        client = make_client(extensions=[OpFactory()])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op;;")))
+        assert isinstance(client.handshake_exc, InvalidHeaderFormat)
+        assert isinstance(client.handshake_exc, InvalidHandshake)
+
+
+class TestSubprotocols:
+    def test_none_selected(self) -> None:
+        client = make_client(subprotocols=[Subprotocol("chat")])
+        handshake(client, response_bytes(client))
+        assert client.subprotocol is None
+
+    def test_selected(self) -> None:
+        client = make_client(subprotocols=[Subprotocol("chat"), Subprotocol("v2")])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Protocol", "v2")))
+        assert client.subprotocol == "v2"
+
+    def test_not_offered(self) -> None:
+        client = make_client()
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Protocol", "chat")))
+        assert_failed_handshake(client, NegotiationError, "no subprotocols supported")
+
+    def test_multiple(self) -> None:
+        client = make_client(subprotocols=[Subprotocol("a"), Subprotocol("b")])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Protocol", "a, b")))
+        assert_failed_handshake(client, NegotiationError, "multiple subprotocols: a, b")
+
+    def test_unsupported(self) -> None:
+        client = make_client(subprotocols=[Subprotocol("a")])
+        handshake(client, response_bytes(client, ("Sec-WebSocket-Protocol", "z")))
+        assert_failed_handshake(client, NegotiationError, "unsupported subprotocol: z")
+
+
+def test_created_open() -> None:
+    # Integrators that perform the handshake themselves start in OPEN.
+    client = make_client(state=OPEN)
+    client.receive_data(b"\x82\x01x")
+    assert client.events_received() == [Frame(Opcode.BINARY, b"x")]
+
+
+def test_debug_logs_accepted(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.client.ok")
+    logger.setLevel(logging.DEBUG)
+    client = make_client(logger=logger)
+    with caplog.at_level(logging.DEBUG, logger="test.client.ok"):
+        handshake(client, response_bytes(client))
+    messages = [r.getMessage() for r in caplog.records]
+    assert "< HTTP/1.1 101 Switching Protocols" in messages
+    assert "< Upgrade: websocket" in messages
+    assert not any("[body]" in m for m in messages)
+
+
+def test_initial_state() -> None:
+    client = make_client()
+    assert client.state is CONNECTING
+    assert client.handshake_exc is None
+    assert isinstance(client.connect().headers, Headers)
