@@ -25,7 +25,6 @@ from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, CONNECTING, OPEN, SEND_EOF
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName, ExtensionParameter, Origin, Subprotocol
-from websockets.utils import accept_key
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 1.3
 

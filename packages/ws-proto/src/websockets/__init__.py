@@ -19,9 +19,9 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
-import importlib  # noqa: E402
-import typing  # noqa: E402
-from typing import Any  # noqa: E402
+import importlib
+import typing
+from typing import Any
 
 __all__ = [
     # .asyncio.client
@@ -253,8 +253,8 @@ if typing.TYPE_CHECKING:
         InvalidProxyStatus,
         InvalidState,
         InvalidStatus,
-        InvalidURI,
         InvalidUpgrade,
+        InvalidURI,
         NegotiationError,
         PayloadTooBig,
         ProtocolError,
@@ -278,4 +278,4 @@ if typing.TYPE_CHECKING:
         StatusLike,
         Subprotocol,
     )
-    from .version import version as __version__
+    from .version import version as __version__  # noqa: F401

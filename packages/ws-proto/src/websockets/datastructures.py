@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Any, Protocol, Union
+from typing import Any, Protocol, Union, cast
 
 __all__ = [
     "Headers",
@@ -129,7 +129,8 @@ class Headers(MutableMapping[str, str]):
             elif isinstance(other, Mapping):
                 pairs = other.items()
             elif hasattr(other, "keys"):
-                pairs = ((key, other[key]) for key in other.keys())
+                mapping = cast(SupportsKeysAndGetItem, other)
+                pairs = ((key, mapping[key]) for key in mapping.keys())  # noqa: SIM118
             else:
                 pairs = other
             for key, value in pairs:

@@ -480,8 +480,9 @@ class PayloadTooBig(WebSocketException):
     code 1009 (:rfc:`6455#section-7.4.1`).
 
     Args:
-        size_or_message: Size of the frame that was too big, in bytes (a
-            plain message string is also accepted, for compatibility).
+        size_or_message: Size of the frame that was too big, in bytes;
+            :obj:`None` when unknown (a plain message string is also
+            accepted, for compatibility).
         max_size: The limit that was exceeded, in bytes.
         current_size: Bytes of the same message received before that frame,
             if any; they count against the limit too.
@@ -520,10 +521,12 @@ class PayloadTooBig(WebSocketException):
     def __str__(self) -> str:
         if self.message is not None:
             return self.message
+        # The size is unknown when an extension stops decompressing a frame
+        # as soon as it exceeds the limit.
         if self.current_size:
-            what = f"message of at least {self.size} bytes"
+            what = "message" if self.size is None else f"message of at least {self.size} bytes"
         else:
-            what = f"frame of {self.size} bytes"
+            what = "frame" if self.size is None else f"frame of {self.size} bytes"
         return f"{what} exceeds limit of {self.max_size} bytes"
 
 

@@ -8,8 +8,8 @@ import os
 import secrets
 import struct
 import threading
-from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING
 
 from .exceptions import PayloadTooBig, ProtocolError
 from .typing import BytesLike

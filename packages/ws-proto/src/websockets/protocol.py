@@ -139,7 +139,6 @@ _SECOND_BYTE_RANGES = {
 
 __all__ = [
     "SEND_EOF",
-    "Event",
     "Protocol",
     "Side",
     "State",

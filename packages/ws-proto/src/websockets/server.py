@@ -34,9 +34,9 @@ import binascii
 import email.utils
 import http
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from types import MethodType
-from typing import Callable, cast
+from typing import cast
 
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import (

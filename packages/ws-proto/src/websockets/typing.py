@@ -6,10 +6,9 @@ import http
 import logging
 from typing import Any, NewType, Union
 
+# BytesLike and DataLike are public but, as upstream, not in __all__.
 __all__ = [
-    "BytesLike",
     "Data",
-    "DataLike",
     "ExtensionName",
     "ExtensionParameter",
     "LoggerLike",

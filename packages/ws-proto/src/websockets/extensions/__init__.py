@@ -12,6 +12,6 @@ from pkgutil import extend_path
 
 __path__ = extend_path(__path__, __name__)
 
-from .base import ClientExtensionFactory, Extension, ServerExtensionFactory  # noqa: E402
+from .base import ClientExtensionFactory, Extension, ServerExtensionFactory
 
 __all__ = ["ClientExtensionFactory", "Extension", "ServerExtensionFactory"]

@@ -1,0 +1,523 @@
+"""HTTP/1.1 messages of the opening handshake (:rfc:`7230`, :rfc:`6455#section-4`).
+
+The opening handshake is the only place where WebSocket speaks HTTP, and it
+needs very little of it: a ``GET`` request without a body and a response,
+usually ``101 Switching Protocols`` without a body, or an error page with one.
+This module parses and serializes just that.
+
+Parsers are generators, in the style of :mod:`websockets.streams`: they take
+the ``read_*`` methods of a :class:`~websockets.streams.StreamReader` and
+``yield`` whenever they need more bytes. They are strict: anything that
+doesn't match the grammar of :rfc:`7230` raises :exc:`ValueError`, features
+that the handshake doesn't need (request bodies, transfer codings other than
+``chunked``) raise :exc:`NotImplementedError`, and messages exceeding the
+limits below raise a :exc:`~websockets.exceptions.SecurityError`.
+
+Limits are read from environment variables when this module is imported:
+
+* ``WEBSOCKETS_MAX_NUM_HEADERS``: maximum number of headers, 128 by default;
+* ``WEBSOCKETS_MAX_LINE_LENGTH``: maximum length of the request line, of the
+  status line and of each header line, CRLF included, 8192 bytes by default;
+* ``WEBSOCKETS_MAX_BODY_SIZE``: maximum size of a response body, 1 MiB
+  (1048576 bytes) by default.
+
+``WEBSOCKETS_SERVER`` and ``WEBSOCKETS_USER_AGENT`` override the default
+values of the ``Server`` and ``User-Agent`` headers.
+
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import sys
+import warnings
+from collections.abc import Callable, Generator
+
+from .datastructures import Headers
+from .exceptions import (
+    HeaderLineTooLong,
+    RequestLineTooLong,
+    SecurityError,
+    StatusLineTooLong,
+    TooManyHeaders,
+)
+from .version import version as websockets_version
+
+__all__ = ["SERVER", "USER_AGENT", "Request", "Response"]
+
+
+PYTHON_VERSION = "{}.{}".format(*sys.version_info)
+
+SERVER: str = os.environ.get(
+    "WEBSOCKETS_SERVER",
+    f"Python/{PYTHON_VERSION} websockets/{websockets_version}",
+)
+"""Default value of the ``Server`` header sent by servers.
+
+Set the ``WEBSOCKETS_SERVER`` environment variable to override it.
+
+"""
+
+USER_AGENT: str = os.environ.get(
+    "WEBSOCKETS_USER_AGENT",
+    f"Python/{PYTHON_VERSION} websockets/{websockets_version}",
+)
+"""Default value of the ``User-Agent`` header sent by clients.
+
+Set the ``WEBSOCKETS_USER_AGENT`` environment variable to override it.
+
+"""
+
+MAX_NUM_HEADERS: int = int(os.environ.get("WEBSOCKETS_MAX_NUM_HEADERS", "128"))
+"""Maximum number of HTTP headers in a message (trailers count separately)."""
+
+MAX_LINE_LENGTH: int = int(os.environ.get("WEBSOCKETS_MAX_LINE_LENGTH", "8192"))
+"""Maximum length of a line of an HTTP message, CRLF included, in bytes.
+
+This limits the request line, the status line, each header line and each
+chunk-size line. 8 KiB by default, like common HTTP servers.
+
+"""
+
+MAX_BODY_SIZE: int = int(os.environ.get("WEBSOCKETS_MAX_BODY_SIZE", "1048576"))
+"""Maximum size of the body of an HTTP response, in bytes."""
+
+
+ReadLine = Callable[[int], Generator[None, None, bytes]]
+"""Signature of :meth:`~websockets.streams.StreamReader.read_line`: reads a
+line of at most the given number of bytes."""
+
+ReadExact = Callable[[int], Generator[None, None, bytes]]
+"""Signature of :meth:`~websockets.streams.StreamReader.read_exact`: reads
+exactly the given number of bytes."""
+
+ReadToEOF = Callable[[int], Generator[None, None, bytes]]
+"""Signature of :meth:`~websockets.streams.StreamReader.read_to_eof`: reads
+until the end of the stream, at most the given number of bytes."""
+
+
+# Grammar of RFC 7230, on bytes. Character classes are spelled out in ASCII so
+# that non-ASCII digits or letters never match.
+
+# token = 1*tchar (RFC 7230, section 3.2.6)
+_TOKEN_RE = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+
+# HTTP-version = HTTP-name "/" DIGIT "." DIGIT (RFC 7230, section 2.6)
+_VERSION_RE = re.compile(rb"HTTP/[0-9]\.[0-9]")
+
+# request-target: visible ASCII characters only (RFC 7230, section 5.3 refers
+# to RFC 3986, whose URI references contain no spaces nor control characters)
+_TARGET_RE = re.compile(rb"[\x21-\x7e]+")
+
+# status-code = 3DIGIT (RFC 7230, section 3.1.2)
+_STATUS_RE = re.compile(rb"[0-9]{3}")
+
+# reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 7230, section 3.1.2);
+# field-value after removing OWS uses the same characters (section 3.2).
+_TEXT_RE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+
+# chunk-size = 1*HEXDIG (RFC 7230, section 4.1)
+_CHUNK_SIZE_RE = re.compile(rb"[0-9A-Fa-f]+")
+
+# Content-Length = 1*DIGIT (RFC 7230, section 3.3.2)
+_DIGITS_RE = re.compile(rb"[0-9]+")
+
+
+def _d(value: bytes) -> str:
+    """Decode bytes for display in an error message, never failing."""
+    return value.decode(errors="backslashreplace")
+
+
+@dataclasses.dataclass
+class Request:
+    """WebSocket handshake request.
+
+    Attributes:
+        path: Request target, usually a path and a query, for example
+            ``"/chat?room=1"``.
+        headers: Request headers.
+        method: Request method; the opening handshake requires ``"GET"``.
+        protocol: HTTP version, for example ``"HTTP/1.1"``.
+
+    :meth:`parse` accepts any method and any ``HTTP/x.y`` version and records
+    them, so that a server can answer 405 Method Not Allowed or 505 HTTP
+    Version Not Supported rather than 400 Bad Request.
+
+    """
+
+    path: str
+    headers: Headers
+    method: str = "GET"
+    protocol: str = "HTTP/1.1"
+    # Kept for compatibility; ServerProtocol.handshake_exc replaces it.
+    _exception: Exception | None = None
+
+    @property
+    def exception(self) -> Exception | None:
+        """Error found while processing this request; deprecated.
+
+        Use ``ServerProtocol.handshake_exc`` instead.
+
+        """
+        warnings.warn(
+            "Request.exception is deprecated; use ServerProtocol.handshake_exc",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._exception
+
+    @classmethod
+    def parse(cls, read_line: ReadLine) -> Generator[None, None, Request]:
+        """Parse a WebSocket handshake request.
+
+        This is a generator-based coroutine: drive it with ``yield from``.
+
+        The request line is ``method SP request-target SP HTTP-version CRLF``
+        (:rfc:`7230#section-3.1.1`). The request must not have a body
+        (:rfc:`6455#section-4.1`).
+
+        Args:
+            read_line: Generator-based coroutine reading a line; in practice
+                :meth:`~websockets.streams.StreamReader.read_line`.
+
+        Raises:
+            EOFError: If the connection is closed before the request is
+                complete.
+            RequestLineTooLong: If the request line is longer than
+                ``MAX_LINE_LENGTH`` bytes.
+            HeaderLineTooLong: If a header line is longer than
+                ``MAX_LINE_LENGTH`` bytes.
+            TooManyHeaders: If there are more than ``MAX_NUM_HEADERS``
+                headers.
+            ValueError: If the request is malformed or has a body.
+            NotImplementedError: If the request uses a transfer coding.
+
+        """
+        try:
+            request_line = yield from parse_line(read_line, RequestLineTooLong)
+        except EOFError as exc:
+            raise EOFError("connection closed while reading HTTP request line") from exc
+
+        parts = request_line.split(b" ", 2)
+        if len(parts) != 3:
+            raise ValueError(f"invalid HTTP request line: {_d(request_line)}")
+        raw_method, raw_target, raw_version = parts
+        if not _TOKEN_RE.fullmatch(raw_method):
+            raise ValueError(f"invalid HTTP method: {_d(raw_method)}")
+        if not _TARGET_RE.fullmatch(raw_target):
+            raise ValueError(f"invalid HTTP request target: {_d(raw_target)}")
+        if not _VERSION_RE.fullmatch(raw_version):
+            raise ValueError(f"invalid HTTP version: {_d(raw_version)}")
+
+        headers = yield from parse_headers(read_line)
+
+        # RFC 7230, section 3.3.3: Transfer-Encoding, then Content-Length,
+        # define the length of a request body. A handshake request has none.
+        if "Transfer-Encoding" in headers:
+            raise NotImplementedError("transfer codings aren't supported")
+        for content_length in headers.get_all("Content-Length"):
+            if not _DIGITS_RE.fullmatch(content_length.encode("latin-1")):
+                raise ValueError(f"invalid Content-Length header: {content_length}")
+            if int(content_length) != 0:
+                raise ValueError("unsupported request body")
+
+        return cls(
+            raw_target.decode("ascii"),
+            headers,
+            raw_method.decode("ascii"),
+            raw_version.decode("ascii"),
+        )
+
+    def serialize(self) -> bytes:
+        """Serialize the request as sent on the wire.
+
+        Returns:
+            The request line, the headers and an empty line.
+
+        """
+        request_line = f"{self.method} {self.path} {self.protocol}\r\n"
+        return request_line.encode() + self.headers.serialize()
+
+
+@dataclasses.dataclass
+class Response:
+    """WebSocket handshake response.
+
+    Attributes:
+        status_code: Response status code, for example ``101``.
+        reason_phrase: Response reason phrase, for example
+            ``"Switching Protocols"``; may be empty.
+        headers: Response headers.
+        body: Response body; empty by default.
+
+    """
+
+    status_code: int
+    reason_phrase: str
+    headers: Headers
+    body: bytes | bytearray = b""
+    # Kept for compatibility; ClientProtocol.handshake_exc replaces it.
+    _exception: Exception | None = None
+
+    @property
+    def exception(self) -> Exception | None:
+        """Error found while processing this response; deprecated.
+
+        Use ``ClientProtocol.handshake_exc`` instead.
+
+        """
+        warnings.warn(
+            "Response.exception is deprecated; use ClientProtocol.handshake_exc",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._exception
+
+    @classmethod
+    def parse(
+        cls,
+        read_line: ReadLine,
+        read_exact: ReadExact,
+        read_to_eof: ReadToEOF,
+        proxy: bool = False,
+    ) -> Generator[None, None, Response]:
+        """Parse a WebSocket handshake response.
+
+        This is a generator-based coroutine: drive it with ``yield from``.
+
+        The status line is ``HTTP/1.1 SP status-code SP reason-phrase CRLF``
+        (:rfc:`7230#section-3.1.2`); only HTTP/1.1 is accepted. The length of
+        the body follows :rfc:`7230#section-3.3.3`: none for 1xx, 204 and 304
+        responses, ``Transfer-Encoding: chunked``, else ``Content-Length``,
+        else until the end of the stream.
+
+        Args:
+            read_line: Generator-based coroutine reading a line; in practice
+                :meth:`~websockets.streams.StreamReader.read_line`.
+            read_exact: Generator-based coroutine reading a given number of
+                bytes; in practice
+                :meth:`~websockets.streams.StreamReader.read_exact`.
+            read_to_eof: Generator-based coroutine reading until the end of
+                the stream; in practice
+                :meth:`~websockets.streams.StreamReader.read_to_eof`.
+            proxy: Whether this answers a ``CONNECT`` request to a proxy; then
+                a 2xx response has no body: the tunnel starts right after the
+                headers (:rfc:`9110#section-9.3.6`). :obj:`False` by default.
+
+        Raises:
+            EOFError: If the connection is closed before the response is
+                complete.
+            StatusLineTooLong: If the status line is longer than
+                ``MAX_LINE_LENGTH`` bytes.
+            HeaderLineTooLong: If a header line is longer than
+                ``MAX_LINE_LENGTH`` bytes.
+            TooManyHeaders: If there are more than ``MAX_NUM_HEADERS``
+                headers.
+            SecurityError: If the body is larger than ``MAX_BODY_SIZE`` bytes.
+            ValueError: If the response is malformed.
+            NotImplementedError: If the response uses a transfer coding other
+                than ``chunked``.
+
+        """
+        try:
+            status_line = yield from parse_line(read_line, StatusLineTooLong)
+        except EOFError as exc:
+            raise EOFError("connection closed while reading HTTP status line") from exc
+
+        parts = status_line.split(b" ", 2)
+        if len(parts) != 3:
+            raise ValueError(f"invalid HTTP status line: {_d(status_line)}")
+        raw_version, raw_status_code, raw_reason = parts
+        if raw_version != b"HTTP/1.1":
+            raise ValueError(f"unsupported protocol; expected HTTP/1.1: {_d(status_line)}")
+        if not _STATUS_RE.fullmatch(raw_status_code):
+            raise ValueError(f"invalid status code; expected 3 digits: {_d(raw_status_code)}")
+        status_code = int(raw_status_code)
+        if not 100 <= status_code < 600:
+            raise ValueError(f"invalid status code; expected 100-599: {status_code}")
+        if not _TEXT_RE.fullmatch(raw_reason):
+            raise ValueError(f"invalid reason phrase: {_d(raw_reason)}")
+        reason_phrase = raw_reason.decode("latin-1")
+
+        headers = yield from parse_headers(read_line)
+
+        body: bytes
+        if (
+            100 <= status_code < 200
+            or status_code in (204, 304)
+            or (proxy and 200 <= status_code < 300)
+        ):
+            body = b""
+        elif "Transfer-Encoding" in headers:
+            # RFC 7230, section 3.3.3: Transfer-Encoding overrides
+            # Content-Length. Only "chunked" alone is supported.
+            codings = [
+                coding.strip(" \t").lower()
+                for value in headers.get_all("Transfer-Encoding")
+                for coding in value.split(",")
+                if coding.strip(" \t")
+            ]
+            if codings != ["chunked"]:
+                raw = ", ".join(headers.get_all("Transfer-Encoding"))
+                raise NotImplementedError(f"unsupported transfer coding: {raw}")
+            body = yield from _parse_chunked(read_line, read_exact)
+        elif "Content-Length" in headers:
+            values = headers.get_all("Content-Length")
+            if len(values) > 1:
+                raise ValueError(f"multiple Content-Length headers: {', '.join(values)}")
+            content_length = values[0]
+            if not _DIGITS_RE.fullmatch(content_length.encode("latin-1")):
+                raise ValueError(f"invalid Content-Length header: {content_length}")
+            size = int(content_length)
+            if size > MAX_BODY_SIZE:
+                raise SecurityError(
+                    f"body too large: {size} bytes, expected no more than {MAX_BODY_SIZE} bytes"
+                )
+            try:
+                body = yield from read_exact(size)
+            except EOFError as exc:
+                raise EOFError("connection closed while reading HTTP body") from exc
+        else:
+            try:
+                body = yield from read_to_eof(MAX_BODY_SIZE)
+            except RuntimeError as exc:
+                raise SecurityError(f"body too large: {exc}") from exc
+
+        return cls(status_code, reason_phrase, headers, body)
+
+    def serialize(self) -> bytes:
+        """Serialize the response as sent on the wire.
+
+        Returns:
+            The status line, the headers, an empty line and the body.
+
+        """
+        status_line = f"HTTP/1.1 {self.status_code} {self.reason_phrase}\r\n"
+        return status_line.encode() + self.headers.serialize() + self.body
+
+
+def parse_line(
+    read_line: ReadLine,
+    too_long: type[SecurityError] = SecurityError,
+) -> Generator[None, None, bytes]:
+    """Read a line of an HTTP message and remove its CRLF.
+
+    This is a generator-based coroutine: drive it with ``yield from``.
+
+    Args:
+        read_line: Generator-based coroutine reading a line.
+        too_long: Exception to raise when the line is longer than
+            ``MAX_LINE_LENGTH`` bytes; :exc:`SecurityError` by default.
+
+    Raises:
+        EOFError: If the connection is closed before the end of the line.
+        SecurityError: If the line is too long; ``too_long``, precisely.
+        ValueError: If the line doesn't end with CRLF.
+
+    """
+    try:
+        line = yield from read_line(MAX_LINE_LENGTH)
+    except RuntimeError as exc:
+        # StreamReader.read_line raises RuntimeError for a line that exceeds
+        # the limit; it's a security limit, not a bug.
+        raise too_long(f"line too long: {exc}") from exc
+    # RFC 7230, section 3.5 allows accepting a bare LF; we don't, because
+    # WebSocket clients and servers all send CRLF.
+    if not line.endswith(b"\r\n"):
+        raise ValueError(f"line without CRLF: {_d(line)}")
+    return line[:-2]
+
+
+def parse_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
+    """Parse HTTP headers, up to and including the empty line that ends them.
+
+    This is a generator-based coroutine: drive it with ``yield from``.
+
+    Each header line is ``field-name ":" OWS field-value OWS CRLF``
+    (:rfc:`7230#section-3.2`). Values are decoded as ISO-8859-1, so that
+    every byte allowed by the grammar maps to one character.
+
+    Args:
+        read_line: Generator-based coroutine reading a line.
+
+    Raises:
+        EOFError: If the connection is closed before the empty line.
+        HeaderLineTooLong: If a line is longer than ``MAX_LINE_LENGTH`` bytes.
+        TooManyHeaders: If there are more than ``MAX_NUM_HEADERS`` headers.
+        ValueError: If a line is malformed.
+
+    """
+    headers = Headers()
+    count = 0
+    while True:
+        try:
+            line = yield from parse_line(read_line, HeaderLineTooLong)
+        except EOFError as exc:
+            raise EOFError("connection closed while reading HTTP headers") from exc
+        if line == b"":
+            return headers
+
+        count += 1
+        if count > MAX_NUM_HEADERS:
+            raise TooManyHeaders(
+                f"read {count} headers, expected no more than {MAX_NUM_HEADERS} headers"
+            )
+
+        # RFC 7230, section 3.2.4: obs-fold is deprecated; a server may
+        # reject it with 400 and a client may reject the response.
+        if line[:1] in (b" ", b"\t"):
+            raise ValueError(f"obsolete line folding isn't supported: {_d(line)}")
+        raw_name, colon, raw_value = line.partition(b":")
+        if not colon:
+            raise ValueError(f"invalid HTTP header line: {_d(line)}")
+        # This also rejects whitespace before the colon, as required by
+        # RFC 7230, section 3.2.4.
+        if not _TOKEN_RE.fullmatch(raw_name):
+            raise ValueError(f"invalid HTTP header name: {_d(raw_name)}")
+        raw_value = raw_value.strip(b" \t")
+        if not _TEXT_RE.fullmatch(raw_value):
+            raise ValueError(f"invalid HTTP header value: {_d(raw_value)}")
+        headers[raw_name.decode("ascii")] = raw_value.decode("latin-1")
+
+
+def _parse_chunked(read_line: ReadLine, read_exact: ReadExact) -> Generator[None, None, bytes]:
+    """Read a body with the chunked transfer coding (:rfc:`7230#section-4.1`).
+
+    Chunk extensions are ignored; trailers are read with the same limits as
+    headers and discarded.
+
+    Raises:
+        EOFError: If the connection is closed before the end of the body.
+        SecurityError: If the body is larger than ``MAX_BODY_SIZE`` bytes or a
+            chunk-size line is longer than ``MAX_LINE_LENGTH`` bytes.
+        ValueError: If the body is malformed.
+
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            line = yield from parse_line(read_line)
+            # chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+            raw_chunk_size = line.partition(b";")[0].rstrip(b" \t")
+            if not _CHUNK_SIZE_RE.fullmatch(raw_chunk_size):
+                raise ValueError(f"invalid chunk size: {_d(raw_chunk_size)}")
+            chunk_size = int(raw_chunk_size, 16)
+            if chunk_size == 0:
+                break
+            size += chunk_size
+            if size > MAX_BODY_SIZE:
+                raise SecurityError(
+                    f"body too large: at least {size} bytes, "
+                    f"expected no more than {MAX_BODY_SIZE} bytes"
+                )
+            chunks.append((yield from read_exact(chunk_size)))
+            if (yield from read_exact(2)) != b"\r\n":
+                raise ValueError("chunk data doesn't end with CRLF")
+    except EOFError as exc:
+        raise EOFError("connection closed while reading HTTP body") from exc
+    # trailer-part = *( header-field CRLF ), followed by the final CRLF.
+    yield from parse_headers(read_line)
+    return b"".join(chunks)

@@ -1,0 +1,377 @@
+"""Parse WebSocket URIs (:rfc:`6455#section-3`) and proxy URLs.
+
+:func:`parse_uri` turns a ``ws://`` or ``wss://`` URI into the pieces that
+the opening handshake needs: where to connect (:attr:`WebSocketURI.host`,
+:attr:`WebSocketURI.port`, :attr:`WebSocketURI.secure`), what to request
+(:attr:`WebSocketURI.resource_name`) and, optionally, credentials for HTTP
+Basic Auth (:attr:`WebSocketURI.user_info`).
+
+It also accepts IRIs (:rfc:`3987`), URIs with non-ASCII characters, and
+converts them to URIs: the host name with IDNA, the path and the query with
+UTF-8 percent-encoding.
+
+:func:`parse_proxy` and :func:`get_proxy` do the same for the proxy through
+which a client connects.
+
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+import urllib.parse
+import urllib.request
+
+from .exceptions import InvalidProxy, InvalidURI
+
+__all__ = ["WebSocketURI", "parse_uri"]
+
+
+# Characters that may appear unencoded in each component, on top of the
+# letters, digits and "-._~" that urllib.parse.quote always keeps, and of "%",
+# which starts an escape (:rfc:`3986#section-3.3`, :rfc:`3986#section-3.4`).
+_SUB_DELIMS = "!$&'()*+,;="
+_PATH_SAFE = _SUB_DELIMS + ":@/"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+# A "%" that doesn't start a %XX escape.
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+# reg-name of :rfc:`3986#section-3.2.2`, without percent-encoding: a host name
+# is resolved with DNS, where escapes make no sense.
+_REG_NAME = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=]+")
+
+# The regular expression of :rfc:`3986#appendix-B`, which splits any string
+# into scheme (2), authority (4), path (5), query (7) and fragment (9).
+_URI_REFERENCE = re.compile(r"(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?", re.DOTALL)
+
+# C0 control characters and DEL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclasses.dataclass
+class WebSocketURI:
+    """WebSocket URI, split into the parts that the opening handshake needs.
+
+    Attributes:
+        secure: :obj:`True` for ``wss`` (TLS), :obj:`False` for ``ws``.
+        host: Host name, as an ASCII string: an IDNA-encoded DNS name or an IP
+            address; IPv6 addresses are written without brackets.
+        port: Port number, 80 or 443 when the URI doesn't give one.
+        path: Path, percent-encoded; ``/`` when the URI doesn't give one.
+        query: Query, percent-encoded, without the ``?``; empty when the URI
+            doesn't give one.
+        username: User name for HTTP Basic Auth, percent-decoded;
+            :obj:`None` when the URI doesn't give user info.
+        password: Password for HTTP Basic Auth, percent-decoded;
+            :obj:`None` when the URI doesn't give user info.
+
+    """
+
+    secure: bool
+    host: str
+    port: int
+    path: str
+    query: str
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def resource_name(self) -> str:
+        """Target of the opening handshake request: path and query."""
+        resource_name = self.path or "/"
+        if self.query:
+            resource_name += "?" + self.query
+        return resource_name
+
+    @property
+    def user_info(self) -> tuple[str, str] | None:
+        """``(username, password)`` for HTTP Basic Auth, or :obj:`None`."""
+        if self.username is None:
+            return None
+        assert self.password is not None, "username without password"
+        return (self.username, self.password)
+
+
+def parse_uri(uri: str) -> WebSocketURI:
+    """Parse and validate a WebSocket URI.
+
+    The scheme must be ``ws`` or ``wss``, in any case. A host is required; the
+    port defaults to 80 for ``ws`` and 443 for ``wss``. A fragment isn't
+    allowed (:rfc:`6455#section-3`). User info, if any, must contain a user
+    name and a password, separated by ``:``; both are percent-decoded.
+
+    Characters that a URI can't contain, such as non-ASCII characters or
+    spaces, are converted: the host name with IDNA (:rfc:`3490`), the path and
+    the query with UTF-8 percent-encoding (:rfc:`3987#section-3.1`). Valid
+    characters and existing ``%XX`` escapes are kept as they are.
+
+    Args:
+        uri: WebSocket URI or IRI.
+
+    Returns:
+        The parsed WebSocket URI.
+
+    Raises:
+        InvalidURI: If ``uri`` isn't a valid WebSocket URI; the message says
+            why.
+
+    """
+    try:
+        scheme, authority, path, query, fragment = _split(uri)
+        if scheme not in ("ws", "wss"):
+            raise ValueError("scheme isn't ws or wss")
+        if fragment is not None:
+            raise ValueError("fragment identifier is meaningless")
+        secure = scheme == "wss"
+        host, port, username, password = _parse_authority(
+            authority, default_port=443 if secure else 80
+        )
+        path = _quote(path, _PATH_SAFE, "path") or "/"
+        query = _quote(query or "", _QUERY_SAFE, "query")
+    except ValueError as exc:
+        raise InvalidURI(uri, str(exc)) from None
+    return WebSocketURI(secure, host, port, path, query, username, password)
+
+
+@dataclasses.dataclass
+class Proxy:
+    """Proxy URL, split into the parts needed to connect through the proxy.
+
+    Attributes:
+        scheme: ``socks5h``, ``socks5``, ``socks4a``, ``socks4``, ``https``
+            or ``http``, in lowercase.
+        host: Host name, as an ASCII string: an IDNA-encoded DNS name or an IP
+            address; IPv6 addresses are written without brackets.
+        port: Port number; 1080 for SOCKS, 443 for ``https`` and 80 for
+            ``http`` when the URL doesn't give one.
+        username: User name for the proxy, percent-decoded; :obj:`None` when
+            the URL doesn't give user info.
+        password: Password for the proxy, percent-decoded; :obj:`None` when
+            the URL doesn't give user info.
+
+    """
+
+    scheme: str
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def user_info(self) -> tuple[str, str] | None:
+        """``(username, password)`` for the proxy, or :obj:`None`."""
+        if self.username is None:
+            return None
+        assert self.password is not None, "username without password"
+        return (self.username, self.password)
+
+
+_PROXY_DEFAULT_PORTS = {
+    "socks5h": 1080,
+    "socks5": 1080,
+    "socks4a": 1080,
+    "socks4": 1080,
+    "https": 443,
+    "http": 80,
+}
+
+
+def parse_proxy(proxy: str) -> Proxy:
+    """Parse and validate a proxy URL.
+
+    The scheme must be one of ``socks5h``, ``socks5``, ``socks4a``,
+    ``socks4``, ``https`` and ``http``, in any case. A host is required; the
+    port defaults to 1080 for SOCKS, 443 for ``https`` and 80 for ``http``.
+    The path must be empty or ``/``; a query or a fragment isn't allowed. User
+    info is handled as in :func:`parse_uri`.
+
+    Args:
+        proxy: Proxy URL, e.g. ``http://proxy.example:3128``.
+
+    Returns:
+        The parsed proxy URL.
+
+    Raises:
+        InvalidProxy: If ``proxy`` isn't a valid proxy URL; the message says
+            why.
+
+    """
+    try:
+        scheme, authority, path, query, fragment = _split(proxy)
+        if scheme not in _PROXY_DEFAULT_PORTS:
+            # Without "://", "proxy.example:3128" reads as a URI whose scheme
+            # is "proxy.example": say what is actually missing.
+            if "://" not in proxy:
+                raise ValueError("scheme isn't provided")
+            raise ValueError(f"scheme {scheme} isn't supported")
+        if path not in ("", "/"):
+            raise ValueError("path is meaningless")
+        if query is not None:
+            raise ValueError("query is meaningless")
+        if fragment is not None:
+            raise ValueError("fragment is meaningless")
+        host, port, username, password = _parse_authority(
+            authority, default_port=_PROXY_DEFAULT_PORTS[scheme]
+        )
+    except ValueError as exc:
+        raise InvalidProxy(proxy, str(exc)) from None
+    return Proxy(scheme, host, port, username, password)
+
+
+def get_proxy(uri: WebSocketURI) -> str | None:
+    """Find the proxy configured for a WebSocket URI in the environment.
+
+    The proxy comes from :func:`urllib.request.getproxies`, which reads the
+    ``<scheme>_proxy`` environment variables, lowercase winning over
+    uppercase (and, on macOS and Windows, the system settings when none is
+    set). For ``wss`` URIs, ``https_proxy`` is used; for ``ws`` URIs,
+    ``http_proxy``; when it isn't set, ``all_proxy``, then ``socks_proxy``.
+
+    No proxy is used for hosts that ``no_proxy`` lists, as decided by
+    :func:`urllib.request.proxy_bypass`.
+
+    Args:
+        uri: Parsed WebSocket URI.
+
+    Returns:
+        The proxy URL, unvalidated (pass it to :func:`parse_proxy`), or
+        :obj:`None` when no proxy must be used.
+
+    """
+    proxies = urllib.request.getproxies()
+    keys = ("https", "all", "socks") if uri.secure else ("http", "all", "socks")
+    proxy = next((proxies[key] for key in keys if proxies.get(key)), None)
+    if proxy is None:
+        return None
+    # proxy_bypass matches no_proxy entries against the host alone and
+    # against "host:port".
+    if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
+        return None
+    return proxy
+
+
+def _split(uri: str) -> tuple[str, str | None, str, str | None, str | None]:
+    """Split a URI into scheme, authority, path, query and fragment.
+
+    The scheme is lowercased. Missing components are :obj:`None`, which tells
+    ``ws://host/?`` from ``ws://host/``. Unlike :func:`urllib.parse.urlsplit`,
+    this neither drops tabs and newlines nor strips control characters
+    silently: it rejects them.
+
+    Raises:
+        ValueError: If the URI contains control characters or leading or
+            trailing whitespace.
+
+    """
+    match = _CONTROL.search(uri)
+    if match is not None:
+        raise ValueError(f"control character {match.group()!r} at position {match.start()}")
+    if uri != uri.strip():
+        raise ValueError("leading or trailing whitespace")
+    # Every string matches: each group is optional, except the path.
+    parts = _URI_REFERENCE.fullmatch(uri)
+    assert parts is not None
+    scheme, authority, path, query, fragment = parts.group(2, 4, 5, 7, 9)
+    return (scheme or "").lower(), authority, path, query, fragment
+
+
+def _parse_authority(
+    authority: str | None, *, default_port: int
+) -> tuple[str, int, str | None, str | None]:
+    """Split the authority of a URI into host, port, user name and password.
+
+    Raises:
+        ValueError: If the authority isn't valid.
+
+    """
+    if authority is None:
+        raise ValueError("hostname isn't provided")
+    # The last "@" ends the user info, even though "@" is only allowed there
+    # as "%40", like browsers and urllib.parse do.
+    userinfo, at, hostport = authority.rpartition("@")
+    username = password = None
+    if at:
+        user, colon, passwd = userinfo.partition(":")
+        if not colon:
+            raise ValueError("username provided without password")
+        username = _unquote(user, "username")
+        password = _unquote(passwd, "password")
+
+    if hostport.startswith("["):
+        host, bracket, port_str = hostport[1:].partition("]")
+        if not bracket:
+            raise ValueError("IPv6 address isn't closed with ]")
+        if port_str and not port_str.startswith(":"):
+            raise ValueError(f"unexpected characters after IPv6 address: {port_str}")
+        port_str = port_str[1:]
+        host = _parse_ipv6(host)
+    elif hostport.count(":") > 1:
+        raise ValueError(f"too many colons in {hostport}; enclose IPv6 addresses in brackets")
+    else:
+        host, _, port_str = hostport.partition(":")
+        host = _parse_host(host)
+
+    if port_str:
+        if not (port_str.isascii() and port_str.isdigit()):
+            raise ValueError(f"port isn't a number: {port_str}")
+        port = int(port_str)
+        if not 1 <= port <= 65535:
+            raise ValueError(f"port out of range: {port}, expected 1 to 65535")
+    else:
+        port = default_port
+
+    return host, port, username, password
+
+
+def _parse_host(host: str) -> str:
+    """Validate a host name or IPv4 address; convert it to ASCII, lowercase."""
+    if not host:
+        raise ValueError("hostname isn't provided")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode()
+        except UnicodeError as exc:
+            raise ValueError(f"hostname can't be encoded with IDNA: {host}: {exc}") from None
+    if _REG_NAME.fullmatch(host) is None:
+        invalid = next(char for char in host if _REG_NAME.fullmatch(char) is None)
+        raise ValueError(f"invalid character in hostname: {invalid!r}")
+    return host.lower()
+
+
+def _parse_ipv6(host: str) -> str:
+    """Validate an IPv6 address, found between brackets; lowercase it.
+
+    A zone identifier is accepted as :rfc:`6874` writes it, ``%25`` then the
+    zone, and decoded to ``%`` then the zone, as socket APIs expect it.
+
+    """
+    address, percent, zone = host.partition("%")
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        raise ValueError(f"invalid IPv6 address: {host}") from None
+    if not percent:
+        return address.lower()
+    if not zone.startswith("25") or len(zone) == 2:
+        raise ValueError(f"invalid zone in IPv6 address: {host}; expected %25 and a zone")
+    zone = _unquote(zone[2:], "zone identifier")
+    return f"{address.lower()}%{zone}"
+
+
+def _quote(value: str, safe: str, what: str) -> str:
+    """Percent-encode characters that aren't allowed in a URI component."""
+    value = _STRAY_PERCENT.sub("%25", value)
+    try:
+        return urllib.parse.quote(value, safe=safe + "%")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} can't be encoded with UTF-8: {value!r}") from None
+
+
+def _unquote(value: str, what: str) -> str:
+    """Percent-decode a component of the authority, which must be UTF-8."""
+    try:
+        return urllib.parse.unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} isn't valid UTF-8 once percent-decoded") from None

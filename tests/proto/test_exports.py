@@ -1,0 +1,133 @@
+"""Tests for websockets/__init__.py and the de-facto public API of the core."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import websockets
+import websockets.client
+import websockets.datastructures
+import websockets.exceptions
+import websockets.frames
+import websockets.http11
+import websockets.protocol
+import websockets.server
+import websockets.typing
+import websockets.utils
+import websockets.version
+
+CORE_MODULES = [
+    websockets.client,
+    websockets.datastructures,
+    websockets.exceptions,
+    websockets.frames,
+    websockets.http11,
+    websockets.protocol,
+    websockets.server,
+    websockets.typing,
+]
+
+
+@pytest.mark.parametrize("module", CORE_MODULES, ids=lambda m: m.__name__)
+def test_convenience_imports(module: object) -> None:
+    # Every name a core module exports is also available from websockets,
+    # except http11's constants, which upstream doesn't re-export.
+    for name in module.__all__:  # type: ignore[attr-defined]
+        if name in {"SERVER", "USER_AGENT", "SEND_EOF"}:
+            continue
+        assert name in websockets.__all__
+        assert getattr(websockets, name) is getattr(module, name)
+
+
+def test_lazy_import_is_cached() -> None:
+    frame = websockets.Frame
+    assert websockets.__dict__["Frame"] is frame
+
+
+def test_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match="module 'websockets' has no attribute 'nope'"):
+        websockets.nope  # noqa: B018
+
+
+def test_dir_lists_lazy_names() -> None:
+    names = dir(websockets)
+    assert "serve" in names and "ClientProtocol" in names and "__version__" in names
+
+
+def test_version() -> None:
+    assert websockets.__version__ == websockets.version.version
+    assert websockets.version.tag == websockets.version.version
+    assert isinstance(websockets.version.released, bool)
+    assert websockets.version.commit
+
+
+def test_import_is_lazy() -> None:
+    # Importing the package doesn't import the protocol modules.
+    code = (
+        "import sys, websockets; "
+        "assert 'websockets.protocol' not in sys.modules, sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_defacto_api() -> None:
+    # Names that integrators (ASGI servers) and test suites use.
+    frames = websockets.frames
+    assert [frames.CONT, frames.TEXT, frames.BINARY] == [0, 1, 2]
+    assert [frames.CLOSE, frames.PING, frames.PONG] == [8, 9, 10]
+    protocol = websockets.protocol
+    assert protocol.CLIENT is protocol.Side.CLIENT and protocol.SERVER is protocol.Side.SERVER
+    assert [protocol.CONNECTING, protocol.OPEN, protocol.CLOSING, protocol.CLOSED] == [0, 1, 2, 3]
+    p = protocol.Protocol(protocol.SERVER)
+    for attribute in ("parser_exc", "close_rcvd", "close_sent", "close_rcvd_then_sent", "handshake_exc"):
+        assert getattr(p, attribute) is None
+    for function in ("accept_key", "generate_key", "apply_mask"):
+        assert callable(getattr(websockets.utils, function))
+    assert callable(frames.Frame.parse) and callable(frames.Frame.serialize)
+
+
+def test_missing_module_error_is_not_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An ImportError for an unrelated module inside a backend propagates.
+    def fail(name: str, package: str | None = None) -> object:
+        raise ModuleNotFoundError("No module named 'somethingelse'", name="somethingelse")
+
+    monkeypatch.delitem(websockets.__dict__, "serve", raising=False)
+    monkeypatch.setattr(importlib, "import_module", fail)
+    with pytest.raises(ModuleNotFoundError, match="somethingelse"):
+        websockets.serve  # noqa: B018
+
+
+def test_missing_backend_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(name: str, package: str | None = None) -> object:
+        raise ModuleNotFoundError(
+            "No module named 'websockets.asyncio'", name="websockets.asyncio"
+        )
+
+    monkeypatch.delitem(websockets.__dict__, "connect", raising=False)
+    monkeypatch.setattr(importlib, "import_module", fail)
+    with pytest.raises(ImportError, match="pip install ws-asyncio"):
+        websockets.connect  # noqa: B018
+
+
+def test_missing_router_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(name: str, package: str | None = None) -> object:
+        raise ModuleNotFoundError("No module named 'werkzeug'", name="werkzeug")
+
+    monkeypatch.delitem(websockets.__dict__, "route", raising=False)
+    monkeypatch.setattr(importlib, "import_module", fail)
+    with pytest.raises(ImportError, match="requires the ws-asyncio ws-router distributions"):
+        websockets.route  # noqa: B018
+
+
+def test_core_module_errors_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(name: str, package: str | None = None) -> object:
+        raise ModuleNotFoundError("No module named 'websockets.frames'", name="websockets.frames")
+
+    monkeypatch.delitem(websockets.__dict__, "Frame", raising=False)
+    monkeypatch.setattr(importlib, "import_module", fail)
+    with pytest.raises(ModuleNotFoundError):
+        websockets.Frame  # noqa: B018

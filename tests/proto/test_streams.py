@@ -1,0 +1,211 @@
+"""Tests for websockets.streams."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TypeVar
+
+import pytest
+
+from websockets.streams import StreamReader
+
+__all__: list[str] = []
+
+T = TypeVar("T")
+
+
+def run(gen: Generator[None, None, T]) -> T:
+    """Run a parser that must complete without waiting for more data."""
+    with pytest.raises(StopIteration) as exc_info:
+        next(gen)
+    return exc_info.value.value  # type: ignore[no-any-return]
+
+
+def assert_waits(gen: Generator[None, None, object]) -> None:
+    """Check that a parser waits for more data."""
+    assert next(gen) is None
+
+
+@pytest.fixture
+def reader() -> StreamReader:
+    return StreamReader()
+
+
+class TestReadLine:
+    def test_line_in_buffer(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam\neggs\n")
+        assert run(reader.read_line(32)) == b"spam\n"
+        assert run(reader.read_line(32)) == b"eggs\n"
+        assert reader.buffer == b""
+
+    def test_line_fed_in_pieces(self, reader: StreamReader) -> None:
+        gen = reader.read_line(32)
+        assert_waits(gen)
+        reader.feed_data(b"sp")
+        assert_waits(gen)
+        reader.feed_data(b"am\neg")
+        with pytest.raises(StopIteration) as exc_info:
+            next(gen)
+        assert exc_info.value.value == b"spam\n"
+        assert reader.buffer == b"eg"
+
+    def test_line_at_limit(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam\n")
+        assert run(reader.read_line(5)) == b"spam\n"
+
+    def test_line_too_long_with_newline(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam\n")
+        with pytest.raises(RuntimeError, match="read 5 bytes, expected no more than 4 bytes"):
+            run(reader.read_line(4))
+
+    def test_line_too_long_without_newline(self, reader: StreamReader) -> None:
+        gen = reader.read_line(4)
+        reader.feed_data(b"spam")
+        assert_waits(gen)  # 4 bytes without newline: still acceptable
+        reader.feed_data(b"s")
+        with pytest.raises(RuntimeError, match="read 5 bytes, expected no more than 4 bytes"):
+            next(gen)
+
+    def test_eof_before_newline(self, reader: StreamReader) -> None:
+        gen = reader.read_line(32)
+        reader.feed_data(b"spam")
+        assert_waits(gen)
+        reader.feed_eof()
+        with pytest.raises(EOFError, match="stream ends after 4 bytes, before end of line"):
+            next(gen)
+
+
+class TestReadExact:
+    def test_exact(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spameggs")
+        assert run(reader.read_exact(4)) == b"spam"
+        assert reader.buffer == b"eggs"
+
+    def test_zero(self, reader: StreamReader) -> None:
+        assert run(reader.read_exact(0)) == b""
+
+    def test_in_pieces(self, reader: StreamReader) -> None:
+        gen = reader.read_exact(4)
+        assert_waits(gen)
+        reader.feed_data(b"sp")
+        assert_waits(gen)
+        reader.feed_data(b"amX")
+        with pytest.raises(StopIteration) as exc_info:
+            next(gen)
+        assert exc_info.value.value == b"spam"
+        assert reader.buffer == b"X"
+
+    def test_eof(self, reader: StreamReader) -> None:
+        gen = reader.read_exact(4)
+        reader.feed_data(b"sp")
+        assert_waits(gen)
+        reader.feed_eof()
+        with pytest.raises(EOFError, match="stream ends after 2 bytes, expected 4 bytes"):
+            next(gen)
+
+
+class TestReadSome:
+    def test_less_than_max(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam")
+        assert run(reader.read_some(32)) == b"spam"
+
+    def test_more_than_max(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spameggs")
+        assert run(reader.read_some(4)) == b"spam"
+        assert reader.buffer == b"eggs"
+
+    def test_waits_for_data(self, reader: StreamReader) -> None:
+        gen = reader.read_some(32)
+        assert_waits(gen)
+        reader.feed_data(b"sp")
+        with pytest.raises(StopIteration) as exc_info:
+            next(gen)
+        assert exc_info.value.value == b"sp"
+
+    def test_eof(self, reader: StreamReader) -> None:
+        gen = reader.read_some(32)
+        assert_waits(gen)
+        reader.feed_eof()
+        with pytest.raises(EOFError, match="stream ends, expected up to 32 more bytes"):
+            next(gen)
+
+
+class TestReadToEOF:
+    def test_to_eof(self, reader: StreamReader) -> None:
+        gen = reader.read_to_eof(32)
+        reader.feed_data(b"spam")
+        assert_waits(gen)
+        reader.feed_data(b"eggs")
+        assert_waits(gen)
+        reader.feed_eof()
+        with pytest.raises(StopIteration) as exc_info:
+            next(gen)
+        assert exc_info.value.value == b"spameggs"
+        assert reader.buffer == b""
+
+    def test_empty(self, reader: StreamReader) -> None:
+        reader.feed_eof()
+        assert run(reader.read_to_eof(32)) == b""
+
+    def test_too_much_before_eof(self, reader: StreamReader) -> None:
+        gen = reader.read_to_eof(4)
+        reader.feed_data(b"spam")
+        assert_waits(gen)
+        reader.feed_data(b"e")
+        with pytest.raises(RuntimeError, match="read 5 bytes, expected no more than 4 bytes"):
+            next(gen)
+
+    def test_too_much_at_eof(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spameggs")
+        reader.feed_eof()
+        with pytest.raises(RuntimeError, match="read 8 bytes, expected no more than 4 bytes"):
+            run(reader.read_to_eof(4))
+
+
+class TestAtEOF:
+    def test_data(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam")
+        assert run(reader.at_eof()) is False
+
+    def test_eof(self, reader: StreamReader) -> None:
+        reader.feed_eof()
+        assert run(reader.at_eof()) is True
+
+    def test_data_then_eof(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam")
+        reader.feed_eof()
+        assert run(reader.at_eof()) is False
+        assert run(reader.read_exact(4)) == b"spam"
+        assert run(reader.at_eof()) is True
+
+    def test_waits(self, reader: StreamReader) -> None:
+        gen = reader.at_eof()
+        assert_waits(gen)
+        assert_waits(gen)
+        reader.feed_eof()
+        with pytest.raises(StopIteration) as exc_info:
+            next(gen)
+        assert exc_info.value.value is True
+
+
+class TestFeed:
+    def test_feed_data_after_eof(self, reader: StreamReader) -> None:
+        reader.feed_eof()
+        with pytest.raises(EOFError, match="stream ended"):
+            reader.feed_data(b"spam")
+
+    def test_feed_eof_twice(self, reader: StreamReader) -> None:
+        reader.feed_eof()
+        with pytest.raises(EOFError, match="stream ended"):
+            reader.feed_eof()
+
+    def test_feed_bytearray(self, reader: StreamReader) -> None:
+        reader.feed_data(bytearray(b"spam"))
+        assert run(reader.read_exact(4)) == b"spam"
+
+    def test_discard(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam")
+        reader.discard()
+        assert reader.buffer == b""
+        gen = reader.read_some(4)
+        assert_waits(gen)  # nothing left to read
