@@ -33,7 +33,12 @@ def make_client(uri: str = "ws://example.com/chat", **kwargs: object) -> ClientP
     return ClientProtocol(parse_uri(uri), **kwargs)  # type: ignore[arg-type]
 
 
-def response_bytes(client: ClientProtocol, *extra: tuple[str, str], status: str = "101 Switching Protocols", omit: Sequence[str] = ()) -> bytes:
+def response_bytes(
+    client: ClientProtocol,
+    *extra: tuple[str, str],
+    status: str = "101 Switching Protocols",
+    omit: Sequence[str] = (),
+) -> bytes:
     headers = [
         ("Upgrade", "websocket"),
         ("Connection", "Upgrade"),
@@ -54,7 +59,9 @@ def handshake(client: ClientProtocol, data: bytes) -> Response:
     return response
 
 
-def assert_failed_handshake(client: ClientProtocol, exc_type: type[Exception], message: str) -> None:
+def assert_failed_handshake(
+    client: ClientProtocol, exc_type: type[Exception], message: str
+) -> None:
     assert isinstance(client.handshake_exc, exc_type)
     assert str(client.handshake_exc) == message
     # The client closes the TCP connection; it's closed once EOF arrives.
@@ -111,11 +118,15 @@ class TestConnect:
         assert request.headers["Origin"] == "https://example.com"
 
     def test_extensions(self) -> None:
-        request = make_client(extensions=[OpFactory(), OpFactory("x-op", [("level", "2")])]).connect()
+        request = make_client(
+            extensions=[OpFactory(), OpFactory("x-op", [("level", "2")])]
+        ).connect()
         assert request.headers["Sec-WebSocket-Extensions"] == "x-op, x-op; level=2"
 
     def test_subprotocols(self) -> None:
-        request = make_client(subprotocols=[Subprotocol("chat"), Subprotocol("superchat")]).connect()
+        request = make_client(
+            subprotocols=[Subprotocol("chat"), Subprotocol("superchat")]
+        ).connect()
         assert request.headers["Sec-WebSocket-Protocol"] == "chat, superchat"
 
     def test_subprotocols_as_str(self) -> None:
@@ -134,7 +145,12 @@ class TestConnect:
         logger.setLevel(logging.DEBUG)
         client = make_client(logger=logger)
         with caplog.at_level(logging.DEBUG, logger="test.client"):
-            handshake(client, response_bytes(client, status="404 Not Found", omit=["Upgrade"]).replace(b"\r\n\r\n", b"\r\nContent-Length: 2\r\n\r\nno"))
+            handshake(
+                client,
+                response_bytes(client, status="404 Not Found", omit=["Upgrade"]).replace(
+                    b"\r\n\r\n", b"\r\nContent-Length: 2\r\n\r\nno"
+                ),
+            )
         messages = [r.getMessage() for r in caplog.records]
         assert "> GET /chat HTTP/1.1" in messages
         assert "> Host: example.com" in messages
@@ -177,12 +193,16 @@ class TestResponse:
         assert response._exception is client.handshake_exc
         assert isinstance(client.handshake_exc, InvalidStatus)
         assert client.handshake_exc.response is response
-        assert_failed_handshake(client, InvalidStatus, "server rejected WebSocket connection: HTTP 403")
+        assert_failed_handshake(
+            client, InvalidStatus, "server rejected WebSocket connection: HTTP 403"
+        )
 
     def test_status_200_ok(self) -> None:
         client = make_client()
         handshake(client, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-        assert_failed_handshake(client, InvalidStatus, "server rejected WebSocket connection: HTTP 200")
+        assert_failed_handshake(
+            client, InvalidStatus, "server rejected WebSocket connection: HTTP 200"
+        )
 
     def test_garbage(self) -> None:
         client = make_client()
@@ -212,17 +232,31 @@ class TestResponse:
             (["Connection"], [("Connection", "close")], "invalid Connection header: close"),
             (["Upgrade"], [], "missing Upgrade header"),
             (["Upgrade"], [("Upgrade", "h2c")], "invalid Upgrade header: h2c"),
-            (["Upgrade"], [("Upgrade", "websocket, h2c")], "invalid Upgrade header: websocket, h2c"),
+            (
+                ["Upgrade"],
+                [("Upgrade", "websocket, h2c")],
+                "invalid Upgrade header: websocket, h2c",
+            ),
         ],
     )
-    def test_invalid_upgrade(self, omit: list[str], extra: list[tuple[str, str]], message: str) -> None:
+    def test_invalid_upgrade(
+        self, omit: list[str], extra: list[tuple[str, str]], message: str
+    ) -> None:
         client = make_client()
         handshake(client, response_bytes(client, *extra, omit=omit))
         assert_failed_handshake(client, InvalidUpgrade, message)
 
     def test_upgrade_case_insensitive(self) -> None:
         client = make_client()
-        handshake(client, response_bytes(client, ("Upgrade", "WebSocket"), ("Connection", "keep-alive, UPGRADE"), omit=["Upgrade", "Connection"]))
+        handshake(
+            client,
+            response_bytes(
+                client,
+                ("Upgrade", "WebSocket"),
+                ("Connection", "keep-alive, UPGRADE"),
+                omit=["Upgrade", "Connection"],
+            ),
+        )
         assert client.state is OPEN
 
     def test_missing_accept(self) -> None:
@@ -233,13 +267,20 @@ class TestResponse:
     def test_multiple_accept(self) -> None:
         client = make_client()
         handshake(client, response_bytes(client, ("Sec-WebSocket-Accept", "x")))
-        assert_failed_handshake(client, InvalidHeader, "invalid Sec-WebSocket-Accept header: multiple values")
+        assert_failed_handshake(
+            client, InvalidHeader, "invalid Sec-WebSocket-Accept header: multiple values"
+        )
 
     def test_wrong_accept(self) -> None:
         client = make_client()
         wrong = accept_key("dGhlIHNhbXBsZSBub25jZQ==")
-        handshake(client, response_bytes(client, ("Sec-WebSocket-Accept", wrong), omit=["Sec-WebSocket-Accept"]))
-        assert_failed_handshake(client, InvalidHeaderValue, f"invalid Sec-WebSocket-Accept header: {wrong}")
+        handshake(
+            client,
+            response_bytes(client, ("Sec-WebSocket-Accept", wrong), omit=["Sec-WebSocket-Accept"]),
+        )
+        assert_failed_handshake(
+            client, InvalidHeaderValue, f"invalid Sec-WebSocket-Accept header: {wrong}"
+        )
 
 
 class OpExtension(Extension):
@@ -254,13 +295,21 @@ class OpExtension(Extension):
         return frame
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, OpExtension) and (self.name, self.params) == (other.name, other.params)
+        return isinstance(other, OpExtension) and (self.name, self.params) == (
+            other.name,
+            other.params,
+        )
 
 
 class OpFactory(ClientExtensionFactory):
     """Accepts the server's response iff its parameters match an allowed set."""
 
-    def __init__(self, name: str = "x-op", params: Sequence[ExtensionParameter] = (), accept: Sequence[Sequence[ExtensionParameter]] | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "x-op",
+        params: Sequence[ExtensionParameter] = (),
+        accept: Sequence[Sequence[ExtensionParameter]] | None = None,
+    ) -> None:
         self.name = ExtensionName(name)
         self.params = list(params)
         self.accept = [list(p) for p in (accept if accept is not None else [params])]
@@ -268,7 +317,9 @@ class OpFactory(ClientExtensionFactory):
     def get_request_params(self) -> Sequence[ExtensionParameter]:
         return self.params
 
-    def process_response_params(self, params: Sequence[ExtensionParameter], accepted_extensions: Sequence[Extension]) -> Extension:
+    def process_response_params(
+        self, params: Sequence[ExtensionParameter], accepted_extensions: Sequence[Extension]
+    ) -> Extension:
         if list(params) not in self.accept:
             raise NegotiationError(f"unexpected params {params}")
         return OpExtension(self.name, params)
@@ -288,11 +339,18 @@ class TestExtensions:
 
     def test_several_selected_in_server_order(self) -> None:
         client = make_client(extensions=[OpFactory("x-a"), OpFactory("x-b")])
-        handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-b"), ("Sec-WebSocket-Extensions", "x-a")))
+        handshake(
+            client,
+            response_bytes(
+                client, ("Sec-WebSocket-Extensions", "x-b"), ("Sec-WebSocket-Extensions", "x-a")
+            ),
+        )
         assert client.extensions == [OpExtension("x-b"), OpExtension("x-a")]
 
     def test_first_factory_accepting_params(self) -> None:
-        client = make_client(extensions=[OpFactory(params=[("level", "1")]), OpFactory(params=[("level", "2")])])
+        client = make_client(
+            extensions=[OpFactory(params=[("level", "1")]), OpFactory(params=[("level", "2")])]
+        )
         handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op; level=2")))
         assert client.extensions == [OpExtension("x-op", [("level", "2")])]
 
@@ -304,7 +362,9 @@ class TestExtensions:
     def test_unsupported(self) -> None:
         client = make_client(extensions=[OpFactory()])
         handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-other; a=1")))
-        assert_failed_handshake(client, NegotiationError, "Unsupported extension: name = x-other, params = [('a', '1')]")
+        assert_failed_handshake(
+            client, NegotiationError, "Unsupported extension: name = x-other, params = [('a', '1')]"
+        )
 
     def test_unacceptable_params(self) -> None:
         client = make_client(extensions=[OpFactory()])

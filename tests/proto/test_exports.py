@@ -83,7 +83,13 @@ def test_defacto_api() -> None:
     assert protocol.CLIENT is protocol.Side.CLIENT and protocol.SERVER is protocol.Side.SERVER
     assert [protocol.CONNECTING, protocol.OPEN, protocol.CLOSING, protocol.CLOSED] == [0, 1, 2, 3]
     p = protocol.Protocol(protocol.SERVER)
-    for attribute in ("parser_exc", "close_rcvd", "close_sent", "close_rcvd_then_sent", "handshake_exc"):
+    for attribute in (
+        "parser_exc",
+        "close_rcvd",
+        "close_sent",
+        "close_rcvd_then_sent",
+        "handshake_exc",
+    ):
         assert getattr(p, attribute) is None
     for function in ("accept_key", "generate_key", "apply_mask"):
         assert callable(getattr(websockets.utils, function))
@@ -103,9 +109,7 @@ def test_missing_module_error_is_not_masked(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_missing_backend_named(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(name: str, package: str | None = None) -> object:
-        raise ModuleNotFoundError(
-            "No module named 'websockets.asyncio'", name="websockets.asyncio"
-        )
+        raise ModuleNotFoundError("No module named 'websockets.asyncio'", name="websockets.asyncio")
 
     monkeypatch.delitem(websockets.__dict__, "connect", raising=False)
     monkeypatch.setattr(importlib, "import_module", fail)

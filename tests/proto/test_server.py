@@ -208,7 +208,13 @@ class TestReject:
         )
 
     def test_missing_host(self) -> None:
-        assert_rejected(ServerProtocol(), request_bytes(omit=["Host"]), 400, InvalidHeader, "missing Host header")
+        assert_rejected(
+            ServerProtocol(),
+            request_bytes(omit=["Host"]),
+            400,
+            InvalidHeader,
+            "missing Host header",
+        )
 
     def test_multiple_hosts(self) -> None:
         assert_rejected(
@@ -223,7 +229,11 @@ class TestReject:
         ("omit", "extra", "message"),
         [
             (["Connection"], [], "missing Connection header"),
-            (["Connection"], [("Connection", "keep-alive")], "invalid Connection header: keep-alive"),
+            (
+                ["Connection"],
+                [("Connection", "keep-alive")],
+                "invalid Connection header: keep-alive",
+            ),
             (["Upgrade"], [], "missing Upgrade header"),
             (["Upgrade"], [("Upgrade", "h2c")], "invalid Upgrade header: h2c"),
         ],
@@ -424,7 +434,9 @@ class TestExtensions:
         server = ServerProtocol(extensions=[OpFactory("x-a"), OpFactory("x-b")])
         response = accept(
             server,
-            request_bytes(("Sec-WebSocket-Extensions", "x-b"), ("Sec-WebSocket-Extensions", "x-c, x-a")),
+            request_bytes(
+                ("Sec-WebSocket-Extensions", "x-b"), ("Sec-WebSocket-Extensions", "x-c, x-a")
+            ),
         )
         assert response.headers["Sec-WebSocket-Extensions"] == "x-b, x-a"
         assert [e.name for e in server.extensions] == ["x-b", "x-a"]
@@ -468,7 +480,9 @@ class TestSubprotocols:
         )
 
     def test_custom_select(self) -> None:
-        def select(protocol: ServerProtocol, subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
+        def select(
+            protocol: ServerProtocol, subprotocols: Sequence[Subprotocol]
+        ) -> Subprotocol | None:
             assert isinstance(protocol, ServerProtocol)
             return subprotocols[-1] if subprotocols else None
 
@@ -480,7 +494,9 @@ class TestSubprotocols:
         assert server.state is OPEN and server.subprotocol is None
 
     def test_custom_select_crashes(self, caplog: pytest.LogCaptureFixture) -> None:
-        def select(protocol: ServerProtocol, subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
+        def select(
+            protocol: ServerProtocol, subprotocols: Sequence[Subprotocol]
+        ) -> Subprotocol | None:
             raise RuntimeError("boom")
 
         server = ServerProtocol(select_subprotocol=select)

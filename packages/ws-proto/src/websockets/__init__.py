@@ -167,9 +167,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_LAZY: dict[str, str] = {
-    name: module for module, names in _MODULES.items() for name in names
-}
+_LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
 
 # Distributions to install for the names that ws-proto doesn't provide, with
 # the top-level modules whose absence means that distribution is missing.

@@ -226,7 +226,9 @@ def parse_header(
         # Check before reading an extended length: a control frame can't
         # have one (:rfc:`6455#section-5.5`).
         if length > 125:
-            raise ProtocolError(f"control frame too long: payload length field {length}, expected no more than 125 bytes")
+            raise ProtocolError(
+                f"control frame too long: payload length field {length}, expected no more than 125 bytes"
+            )
         if not fin:
             raise ProtocolError("fragmented control frame")
     elif length == 126:
@@ -435,7 +437,9 @@ class Frame:
 
         if self.opcode in CTRL_OPCODES:
             if len(self.data) > 125:
-                raise ProtocolError(f"control frame too long: payload of {len(self.data)} bytes, expected no more than 125 bytes")
+                raise ProtocolError(
+                    f"control frame too long: payload of {len(self.data)} bytes, expected no more than 125 bytes"
+                )
             if not self.fin:
                 raise ProtocolError("fragmented control frame")
 
@@ -490,7 +494,9 @@ class Close:
             return close
         if len(data) == 0:
             return cls(CloseCode.NO_STATUS_RCVD, "")
-        raise ProtocolError("close frame too short: payload of 1 byte, expected 0 or at least 2 bytes")
+        raise ProtocolError(
+            "close frame too short: payload of 1 byte, expected 0 or at least 2 bytes"
+        )
 
     def serialize(self) -> bytes:
         """Serialize the payload of a close frame.

@@ -424,7 +424,9 @@ class Protocol:
 
         """
         if self.expect_continuation_frame:
-            raise ProtocolError("expected a continuation frame: a fragmented message is in progress")
+            raise ProtocolError(
+                "expected a continuation frame: a fragmented message is in progress"
+            )
         self._check_open("send a text frame")
         self.expect_continuation_frame = not fin
         self.send_frame(Frame(OP_TEXT, data, fin))
@@ -447,7 +449,9 @@ class Protocol:
 
         """
         if self.expect_continuation_frame:
-            raise ProtocolError("expected a continuation frame: a fragmented message is in progress")
+            raise ProtocolError(
+                "expected a continuation frame: a fragmented message is in progress"
+            )
         self._check_open("send a binary frame")
         self.expect_continuation_frame = not fin
         self.send_frame(Frame(OP_BINARY, data, fin))
@@ -483,8 +487,7 @@ class Protocol:
             data = close.serialize()
             if len(data) > 125:
                 raise ProtocolError(
-                    f"close reason too long: {len(data) - 2} bytes, "
-                    f"expected no more than 123 bytes"
+                    f"close reason too long: {len(data) - 2} bytes, expected no more than 123 bytes"
                 )
         # 7.1.3. The WebSocket Closing Handshake is Started
         self.send_frame(Frame(OP_CLOSE, data))
@@ -912,9 +915,7 @@ class Protocol:
         """Serialize a frame and queue it for sending."""
         if self.debug:
             self.logger.debug("> %s", frame)
-        self.writes.append(
-            frame.serialize(mask=self.side is CLIENT, extensions=self.extensions)
-        )
+        self.writes.append(frame.serialize(mask=self.side is CLIENT, extensions=self.extensions))
 
     def send_eof(self) -> None:
         """Queue the end of the data stream: half-close the TCP connection."""

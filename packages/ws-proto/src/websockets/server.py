@@ -189,8 +189,7 @@ class ServerProtocol(Protocol):
             self.logger.error("opening handshake failed", exc_info=True)
             return self.reject(
                 http.HTTPStatus.INTERNAL_SERVER_ERROR,
-                "Failed to open a WebSocket connection.\n"
-                "See server log for more information.\n",
+                "Failed to open a WebSocket connection.\nSee server log for more information.\n",
             )
 
         headers = Headers()
@@ -423,7 +422,10 @@ class ServerProtocol(Protocol):
 
         """
         subprotocols: list[Subprotocol] = sum(
-            [parse_subprotocol(header_value) for header_value in headers.get_all("Sec-WebSocket-Protocol")],
+            [
+                parse_subprotocol(header_value)
+                for header_value in headers.get_all("Sec-WebSocket-Protocol")
+            ],
             [],
         )
         return self.select_subprotocol(subprotocols)

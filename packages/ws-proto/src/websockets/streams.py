@@ -100,7 +100,9 @@ class StreamReader:
         """
         while not self.eof:
             if len(self.buffer) > m:
-                raise RuntimeError(f"read {len(self.buffer)} bytes, expected no more than {m} bytes")
+                raise RuntimeError(
+                    f"read {len(self.buffer)} bytes, expected no more than {m} bytes"
+                )
             yield
         if len(self.buffer) > m:
             raise RuntimeError(f"read {len(self.buffer)} bytes, expected no more than {m} bytes")

@@ -46,4 +46,3 @@ ExtensionName = NewType("ExtensionName", str)
 ExtensionParameter = tuple[str, Union[str, None]]
 """Parameter of a WebSocket extension: a name and a value, or :obj:`None` for
 a parameter without a value."""
-

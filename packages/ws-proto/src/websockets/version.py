@@ -1,6 +1,6 @@
 """Version of the websockets distributions.
 
-Every distribution of the project carries the same version. ``scripts/bump``
+Every distribution of the project carries the same version. ``scripts/bump-version``
 rewrites :data:`version` here together with every ``pyproject.toml``;
 ``scripts/check-versions`` fails when any of them disagree.
 
