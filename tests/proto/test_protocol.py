@@ -829,6 +829,18 @@ class TestFail:
         s.receive_eof()
         assert s.state is CLOSED
 
+    @pytest.mark.parametrize("side", [CLIENT, SERVER])
+    def test_fail_when_connecting(self, side: Side) -> None:
+        # No close frame before the handshake completes; the TCP connection
+        # is closed by whichever side fails.
+        p = Protocol(side, state=CONNECTING)
+        p.fail(CloseCode.INTERNAL_ERROR)
+        assert p.data_to_send() == [SEND_EOF]
+        assert p.close_expected()
+        p.receive_eof()
+        assert p.state is CLOSED
+        assert p.data_to_send() == []
+
     def test_fail_when_closing(self) -> None:
         c = client()
         c.send_close(1000)

@@ -577,7 +577,9 @@ class Protocol:
 
         # A server closes the TCP connection without waiting for the client
         # to complete the closing handshake; a client waits for the server.
-        if self.side is SERVER and not self.eof_sent:
+        # During the opening handshake, there's no WebSocket connection to
+        # close: either side closes the TCP connection.
+        if (self.side is SERVER or self._state is CONNECTING) and not self.eof_sent:
             self.send_eof()
 
         # 7.1.7: "An endpoint MUST NOT continue to attempt to process data
