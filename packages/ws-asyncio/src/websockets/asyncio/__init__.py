@@ -3,3 +3,5 @@
 Provided by the ``ws-asyncio`` distribution.
 
 """
+
+__all__: list[str] = []

@@ -1,0 +1,851 @@
+"""WebSocket connections on top of :mod:`asyncio`.
+
+:class:`Connection` is an :class:`asyncio.Protocol`: the event loop calls
+:meth:`~Connection.data_received` with bytes read from the socket, and the
+connection writes to an :class:`asyncio.Transport`. It holds no protocol
+logic. It feeds bytes to a Sans-I/O :class:`~websockets.protocol.Protocol`,
+writes the bytes that the protocol returns, and wakes the coroutines waiting
+for what the protocol reported: messages, pongs, the end of the connection.
+
+Theory of operation
+===================
+
+Every path that changes the protocol's state ends with :meth:`_send_data`:
+it writes :meth:`~websockets.protocol.Protocol.data_to_send` to the
+transport in one call and, when
+:meth:`~websockets.protocol.Protocol.close_expected` turns true, arms a timer
+that aborts the TCP connection if the peer doesn't close it within
+``close_timeout``.
+
+Incoming data frames go to an :class:`~websockets.asyncio.messages.Assembler`
+that reassembles messages for :meth:`~Connection.recv`. When the application
+falls behind, the assembler's queue grows beyond ``max_queue`` frames and the
+connection stops reading from the transport; TCP flow control then slows the
+peer down. In the other direction, :meth:`~Connection.send` waits when the
+transport's write buffer exceeds ``write_limit`` bytes.
+
+The connection is closed once the transport calls
+:meth:`~Connection.connection_lost`: this feeds EOF to the protocol (which
+then reaches :attr:`~websockets.protocol.State.CLOSED`) and wakes everything
+that's waiting. Operations attempted afterwards raise
+:attr:`~websockets.protocol.Protocol.close_exc`.
+
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, NoReturn, TypeVar, cast
+
+from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
+from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame, Opcode
+from ..http11 import Request, Response
+from ..protocol import CLOSED, OPEN, Event, Protocol, State
+from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
+from .compatibility import asyncio_timeout
+from .messages import Assembler
+
+__all__ = ["Connection"]
+
+_ConnectionT = TypeVar("_ConnectionT", bound="Connection")
+
+
+class Connection(asyncio.Protocol):
+    """Base class of asyncio WebSocket connections, for clients and servers.
+
+    Applications get instances of its subclasses,
+    :class:`~websockets.asyncio.client.ClientConnection` from
+    :func:`~websockets.asyncio.client.connect` and
+    :class:`~websockets.asyncio.server.ServerConnection` in the handler given to
+    :func:`~websockets.asyncio.server.serve`; they don't create it themselves.
+
+    Args:
+        protocol: Sans-I/O connection that this object drives.
+        ping_interval: Delay between two keepalive pings, in seconds; 20 by
+            default. :obj:`None` sends no keepalive pings.
+        ping_timeout: How long to wait for the pong that answers a keepalive
+            ping, in seconds; 20 by default. When no pong comes in time, the
+            connection fails with close code 1011. :obj:`None` waits forever.
+        close_timeout: How long the closing handshake and then the closing of
+            the TCP connection may take, in seconds; 10 by default. Past it, the
+            TCP connection is aborted. :obj:`None` waits forever.
+        max_queue: How many received frames may wait for the application
+            before the connection stops reading from the network; 16 by default.
+            Reading resumes when a quarter of that is left. Give a
+            ``(high, low)`` tuple to choose both marks; :obj:`None` means no
+            limit.
+        write_limit: How many bytes may wait in the write buffer before
+            :meth:`send` waits for it to drain, in bytes; 32 KiB by default.
+            Sending resumes when a quarter of that is left. Give a
+            ``(high, low)`` tuple to choose both marks.
+
+    """
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        ping_interval: float | None = 20,
+        ping_timeout: float | None = 20,
+        close_timeout: float | None = 10,
+        max_queue: int | None | tuple[int | None, int | None] = 16,
+        write_limit: int | tuple[int, int | None] = 2**15,
+    ) -> None:
+        self.protocol = protocol
+        """Sans-I/O connection driven by this connection."""
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.close_timeout = close_timeout
+        if not isinstance(max_queue, tuple):
+            max_queue = (max_queue, None)
+        self.max_queue = max_queue
+        if not isinstance(write_limit, tuple):
+            write_limit = (write_limit, None)
+        self.write_limit = write_limit
+
+        # Every log record about this connection carries it in its extra
+        # attributes, including those that the Sans-I/O layer emits.
+        self.protocol.logger = logging.LoggerAdapter(self.protocol.logger, {"websocket": self})
+
+        self.id: uuid.UUID = self.protocol.id
+        """Unique identifier of the connection. Useful in logs."""
+        self.logger: LoggerLike = self.protocol.logger
+        """Logger for this connection."""
+        self.debug = self.protocol.debug
+
+        self.request: Request | None = None
+        """Opening handshake request."""
+        self.response: Response | None = None
+        """Opening handshake response."""
+
+        self.loop = asyncio.get_running_loop()
+
+        self.recv_messages = Assembler(
+            *self.max_queue,
+            pause=self._pause_reading,
+            resume=self._resume_reading,
+        )
+
+        self.latency: float = 0
+        """Round-trip time of the connection, in seconds.
+
+        It's measured between sending a ping and receiving the matching pong:
+        by keepalive pings every ``ping_interval`` seconds and by
+        :meth:`ping`. It's ``0`` until the first measurement.
+
+        """
+
+        # Set by connection_made().
+        self.transport: asyncio.Transport
+
+        # Pings waiting for a pong: payload -> (future, time sent). Python
+        # dicts keep insertion order, i.e. the order in which pings were sent.
+        self._pong_waiters: dict[bytes, tuple[asyncio.Future[float], float]] = {}
+        self._keepalive_task: asyncio.Task[None] | None = None
+
+        # Resolved when the opening handshake request or response arrives, or
+        # when the TCP connection is lost, whichever happens first.
+        self._handshake_waiter: asyncio.Future[None] = self.loop.create_future()
+        # Resolved when the TCP connection is closed.
+        self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
+        # Exception with which the transport reported the loss of the TCP
+        # connection, if any.
+        self._lost_exc: Exception | None = None
+        # Whether the TCP connection is expected to close, and the timer
+        # aborting it if it doesn't close in time.
+        self._closing = False
+        self._close_timer: asyncio.TimerHandle | None = None
+
+        # Flow control of writes: whether the transport's buffer is above its
+        # high-water mark, and a future resolved when it drains, shared by
+        # every coroutine waiting for that.
+        self._writing_paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+
+        # Resolved when a fragmented message being sent is complete. Other
+        # messages wait for it: their frames can't interleave.
+        self._fragmented_send_waiter: asyncio.Future[None] | None = None
+
+    # Public attributes
+
+    @property
+    def local_address(self) -> Any:
+        """Address of this end of the TCP connection.
+
+        A ``(host, port)`` tuple for IPv4, a longer tuple for IPv6, a path for
+        Unix sockets: whatever :meth:`socket.socket.getsockname` returns.
+
+        """
+        return self.transport.get_extra_info("sockname")
+
+    @property
+    def remote_address(self) -> Any:
+        """Address of the other end of the TCP connection.
+
+        A ``(host, port)`` tuple for IPv4, a longer tuple for IPv6, a path for
+        Unix sockets: whatever :meth:`socket.socket.getpeername` returns.
+
+        """
+        return self.transport.get_extra_info("peername")
+
+    @property
+    def state(self) -> State:
+        """State of the WebSocket connection (:rfc:`6455#section-4.1`).
+
+        Applications rarely need it: :meth:`recv` and :meth:`send` raise
+        :exc:`~websockets.exceptions.ConnectionClosed` when the connection is
+        closed, which is the usual way of finding out.
+
+        """
+        return self.protocol.state
+
+    @property
+    def subprotocol(self) -> Subprotocol | None:
+        """Subprotocol agreed on during the opening handshake.
+
+        :obj:`None` when client and server didn't agree on one.
+
+        """
+        return cast(Subprotocol | None, getattr(self.protocol, "subprotocol", None))
+
+    @property
+    def close_code(self) -> int | None:
+        """Close code received from the peer (:rfc:`6455#section-7.1.5`).
+
+        :obj:`None` until the connection is closed; 1006 when it closed without
+        receiving a close frame. The
+        :exc:`~websockets.exceptions.ConnectionClosed` exception raised by
+        :meth:`recv` and :meth:`send` carries the same information.
+
+        """
+        return self.protocol.close_code
+
+    @property
+    def close_reason(self) -> str | None:
+        """Close reason received from the peer (:rfc:`6455#section-7.1.6`).
+
+        :obj:`None` until the connection is closed; an empty string when it closed
+        without receiving a close frame.
+
+        """
+        return self.protocol.close_reason
+
+    # Public methods
+
+    async def __aenter__(self: _ConnectionT) -> _ConnectionT:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            await self.close()
+        else:
+            await self.close(CloseCode.INTERNAL_ERROR)
+
+    async def __aiter__(self) -> AsyncIterator[Data]:
+        """Iterate over incoming messages, calling :meth:`recv` until the end.
+
+        The iteration stops quietly when the connection closes normally (close
+        codes 1000 and 1001, or no code). Any other closure raises
+        :exc:`~websockets.exceptions.ConnectionClosedError`.
+
+        Yields:
+            Messages, as :class:`str` or :class:`bytes`.
+
+        """
+        try:
+            while True:
+                yield await self.recv()
+        except ConnectionClosedOK:
+            return
+
+    async def recv(self, decode: bool | None = None) -> Data:
+        """Wait for the next message and return it.
+
+        A text message comes out as :class:`str`, a binary message as
+        :class:`bytes`; ``decode`` can change that. A fragmented message is
+        returned whole, once its last fragment arrived.
+
+        Messages that arrived before the connection closed are still returned.
+        After that, :meth:`recv` raises
+        :exc:`~websockets.exceptions.ConnectionClosedOK` if the connection closed
+        normally and :exc:`~websockets.exceptions.ConnectionClosedError`
+        otherwise.
+
+        It's safe to cancel :meth:`recv`, for example with
+        :func:`asyncio.timeout`: no data is lost, the next call returns the
+        message that was on its way.
+
+        Args:
+            decode: :obj:`False` returns text messages as UTF-8 encoded
+                :class:`bytes`, without decoding them. :obj:`True` decodes binary
+                messages as UTF-8 and returns :class:`str`. :obj:`None`, the
+                default, keeps the type of the message.
+
+        Returns:
+            The message.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+            ConcurrencyError: If another coroutine is already waiting in
+                :meth:`recv` or :meth:`recv_streaming`.
+            UnicodeDecodeError: If ``decode`` is :obj:`True` and a binary message
+                isn't valid UTF-8.
+
+        """
+        try:
+            return await self.recv_messages.get(decode)
+        except EOFError:
+            pass
+        except ConcurrencyError:
+            raise ConcurrencyError(
+                "cannot call recv while another coroutine is already running recv or recv_streaming"
+            ) from None
+        await self._raise_close_exc()
+
+    async def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]:
+        """Receive the next message fragment by fragment, as frames arrive.
+
+        This avoids buffering large fragmented messages. An unfragmented message
+        comes out in one piece. Text fragments are decoded incrementally, so a
+        character split between two frames comes out whole; as a consequence, a
+        fragment may come out as an empty string.
+
+        Consume the iterator until the end. Leaving it earlier drops the rest of
+        the message; close it (for example with :func:`contextlib.aclosing`) for
+        the next :meth:`recv` to start immediately. Cancelling it before the first
+        fragment is safe.
+
+        Args:
+            decode: Same as for :meth:`recv`.
+
+        Yields:
+            Fragments of the message, as :class:`str` or :class:`bytes`.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+            ConcurrencyError: If another coroutine is already waiting in
+                :meth:`recv` or :meth:`recv_streaming`.
+            UnicodeDecodeError: If ``decode`` is :obj:`True` and a binary message
+                isn't valid UTF-8.
+
+        """
+        try:
+            async with contextlib.aclosing(self.recv_messages.get_iter(decode)) as fragments:
+                async for fragment in fragments:
+                    yield fragment
+            return
+        except EOFError:
+            pass
+        except ConcurrencyError:
+            raise ConcurrencyError(
+                "cannot call recv_streaming while another coroutine "
+                "is already running recv or recv_streaming"
+            ) from None
+        await self._raise_close_exc()
+
+    async def send(
+        self,
+        message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
+        *,
+        text: bool | None = None,
+    ) -> None:
+        """Send a message.
+
+        A :class:`str` goes out as a text message; :class:`bytes`,
+        :class:`bytearray` and :class:`memoryview` go out as binary messages.
+        ``text`` overrides that choice: with ``text=True``, bytes are sent as a
+        text message without checking that they're valid UTF-8, which saves
+        decoding and encoding again data that's already UTF-8, such as JSON; with
+        ``text=False``, a string is encoded and sent as a binary message.
+
+        An iterable or an asynchronous iterable sends a fragmented message
+        (:rfc:`6455#section-5.4`), one frame per item. Items must be all strings
+        or all bytes-like objects. An empty iterable sends nothing. If the
+        iterable raises an exception or yields an item of the wrong type midway,
+        the connection fails with close code 1011, since the message can't be
+        completed. Meanwhile, other calls to :meth:`send` wait for the fragmented
+        message to be complete.
+
+        Mappings are rejected: sending the keys of a dict is almost always a
+        mistake. Pass ``mapping.keys()`` to really do it.
+
+        When the write buffer is above ``write_limit``, :meth:`send` waits until
+        it drains. Cancelling it then, or in the middle of a fragmented message,
+        leaves the connection in a state where :meth:`close` is the only
+        sensible next step.
+
+        Args:
+            message: Message to send.
+            text: :obj:`True` sends a text message, :obj:`False` a binary message;
+                :obj:`None`, the default, picks according to the type of
+                ``message``.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+            TypeError: If ``message`` or one of its items has an unsupported type.
+
+        """
+        # A fragmented message is being sent: wait until it's complete.
+        # Shield the waiter so that cancelling this call doesn't affect it.
+        while self._fragmented_send_waiter is not None:
+            await asyncio.shield(self._fragmented_send_waiter)
+
+        if isinstance(message, str):
+            await self._send_frame(OP_BINARY if text is False else OP_TEXT, message.encode())
+        elif isinstance(message, (bytes, bytearray, memoryview)):
+            await self._send_frame(OP_TEXT if text is True else OP_BINARY, message)
+        elif isinstance(message, Mapping):
+            raise TypeError("data is a dict-like object")
+        elif isinstance(message, Iterable):
+            await self._send_fragments(_aiter_sync(message), text)
+        elif isinstance(message, AsyncIterable):
+            await self._send_fragments(aiter(message), text)
+        else:
+            raise TypeError("data must be str, bytes, iterable, or async iterable")
+
+    async def close(
+        self,
+        code: CloseCode | int = CloseCode.NORMAL_CLOSURE,
+        reason: str = "",
+    ) -> None:
+        """Start the closing handshake and wait until the connection is closed.
+
+        The closing handshake and the closing of the TCP connection may take up to
+        ``close_timeout`` seconds; after that, the TCP connection is aborted.
+        Closing a connection that's already closing or closed just waits for it
+        to be closed.
+
+        If a fragmented message is being sent, the connection fails with code 1011
+        instead, since the message can't be completed.
+
+        Args:
+            code: Close code; 1000 by default.
+            reason: Close reason, at most 123 bytes once encoded in UTF-8; empty by
+                default.
+
+        Raises:
+            ProtocolError: If ``code`` may not be sent in a close frame or if
+                ``reason`` is too long.
+
+        """
+        if self.protocol.state is OPEN:
+            if self._fragmented_send_waiter is not None:
+                # The fragmented message can't be completed: fail.
+                self.protocol.fail(CloseCode.INTERNAL_ERROR, "close during fragmented message")
+            else:
+                self.protocol.send_close(code, reason)
+            self._send_data()
+        await asyncio.shield(self.connection_lost_waiter)
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection is closed, without closing it.
+
+        It returns once the closing handshake is over and the TCP connection is
+        closed. Call :meth:`close` to close the connection.
+
+        """
+        await asyncio.shield(self.connection_lost_waiter)
+
+    async def ping(self, data: DataLike | None = None) -> Awaitable[float]:
+        """Send a ping (:rfc:`6455#section-5.5.2`).
+
+        The peer answers with a pong carrying the same payload. A pong also
+        acknowledges the pings sent before the one it answers.
+
+        Args:
+            data: Payload, at most 125 bytes; a :class:`str` is encoded to UTF-8.
+                :obj:`None`, the default, sends four random bytes.
+
+        Returns:
+            A future that completes when the matching pong arrives. Its result is
+            the latency, in seconds. Await it to wait for the pong, or ignore it.
+            It raises :exc:`~websockets.exceptions.ConnectionClosed` if the
+            connection closes first.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+            ConcurrencyError: If a ping with the same payload is still waiting for
+                its pong.
+
+        """
+        if isinstance(data, str):
+            data = data.encode()
+        elif data is not None:
+            data = bytes(data)
+
+        if data in self._pong_waiters:
+            raise ConcurrencyError("already waiting for a pong with the same data")
+        while data is None or data in self._pong_waiters:
+            data = os.urandom(4)
+
+        if self.protocol.state is not OPEN:
+            await self._raise_close_exc()
+        pong_waiter: asyncio.Future[float] = self.loop.create_future()
+        # The event loop's clock is monotonic: it's the right one for latency.
+        self._pong_waiters[data] = (pong_waiter, self.loop.time())
+        self.protocol.send_ping(data)
+        self._send_data()
+        return pong_waiter
+
+    async def pong(self, data: DataLike = b"") -> None:
+        """Send a pong (:rfc:`6455#section-5.5.3`).
+
+        Pings are answered automatically. An unsolicited pong can serve as a
+        one-way heartbeat.
+
+        Args:
+            data: Payload, at most 125 bytes; a :class:`str` is encoded to UTF-8.
+                Empty by default.
+
+        Raises:
+            ConnectionClosed: When the connection is closed.
+
+        """
+        if isinstance(data, str):
+            data = data.encode()
+        if self.protocol.state is not OPEN:
+            await self._raise_close_exc()
+        self.protocol.send_pong(data)
+        self._send_data()
+
+    # Private methods
+
+    async def _raise_close_exc(self) -> NoReturn:
+        """Wait until the connection is closed, then raise why it closed."""
+        await asyncio.shield(self.connection_lost_waiter)
+        exc = self.protocol.close_exc
+        # The network error that broke the connection explains it better
+        # than the unexpected EOF that the protocol saw as a consequence.
+        if self._lost_exc is not None:
+            exc.__cause__ = self._lost_exc
+        raise exc
+
+    async def _send_frame(self, opcode: Opcode, data: BytesLike, fin: bool = True) -> None:
+        """Send a data frame, then wait if the write buffer is full."""
+        if self.protocol.state is not OPEN:
+            await self._raise_close_exc()
+        if opcode is OP_TEXT:
+            self.protocol.send_text(data, fin)
+        elif opcode is OP_BINARY:
+            self.protocol.send_binary(data, fin)
+        else:
+            self.protocol.send_continuation(data, fin)
+        self._send_data()
+        if self._writing_paused:
+            await self._drain()
+
+    async def _send_fragments(
+        self,
+        fragments: AsyncIterator[DataLike],
+        text: bool | None,
+    ) -> None:
+        """Send a fragmented message, one frame per fragment."""
+        try:
+            fragment = await anext(fragments)
+        except StopAsyncIteration:
+            return
+
+        if isinstance(fragment, str):
+            is_str = True
+        elif isinstance(fragment, (bytes, bytearray, memoryview)):
+            is_str = False
+        else:
+            raise TypeError("iterable must contain bytes or str")
+        opcode = OP_TEXT if (text is None and is_str) or text is True else OP_BINARY
+
+        waiter: asyncio.Future[None] = self.loop.create_future()
+        self._fragmented_send_waiter = waiter
+        try:
+            await self._send_frame(opcode, _encode(fragment), fin=False)
+            async for fragment in fragments:
+                if isinstance(fragment, str) != is_str or not isinstance(
+                    fragment, (str, bytes, bytearray, memoryview)
+                ):
+                    raise TypeError("iterable must contain uniform types")
+                await self._send_frame(OP_CONT, _encode(fragment), fin=False)
+            await self._send_frame(OP_CONT, b"", fin=True)
+        except ConnectionClosed:
+            raise
+        except BaseException:
+            # The message can't be completed: fail the connection, so that
+            # the peer doesn't wait for the rest of it forever.
+            if self.protocol.state is OPEN:
+                self.protocol.fail(CloseCode.INTERNAL_ERROR, "error in fragmented message")
+                self._send_data()
+            raise
+        finally:
+            self._fragmented_send_waiter = None
+            waiter.set_result(None)
+
+    async def _drain(self) -> None:
+        """Wait until the write buffer drains below its low-water mark."""
+        if self._drain_waiter is None:
+            self._drain_waiter = self.loop.create_future()
+        # Shield the shared future: cancelling one sender mustn't cancel it.
+        await asyncio.shield(self._drain_waiter)
+        if self.connection_lost_waiter.done():
+            await self._raise_close_exc()
+
+    def _wake_drain_waiters(self) -> None:
+        """Resume the coroutines waiting in :meth:`_drain`."""
+        if self._drain_waiter is not None:
+            self._drain_waiter.set_result(None)
+            self._drain_waiter = None
+
+    def _send_data(self) -> None:
+        """Write the data that the protocol has to send.
+
+        This is the single path for writing to the transport. Call it after
+        every call to a ``receive_*``, ``send_*`` or ``fail`` method of the
+        protocol.
+
+        """
+        chunks: list[bytes] = []
+        for data in self.protocol.data_to_send():
+            if data:
+                chunks.append(data)
+                continue
+            # An empty chunk means EOF: flush what comes before, then
+            # half-close the TCP connection.
+            self._write(chunks)
+            chunks = []
+            # Neither write_eof() nor close() has any effect once the
+            # transport is closing.
+            if self.transport.can_write_eof():
+                if self.debug:
+                    self.logger.debug("x half-closing TCP connection")
+                self.transport.write_eof()
+            else:
+                # TLS can't half-close a connection. Once we've sent EOF, we
+                # have nothing else to send and don't care about what we may
+                # receive: close the connection.
+                if self.debug:
+                    self.logger.debug("x closing TCP connection")
+                self.transport.close()
+        self._write(chunks)
+
+        if not self._closing and self.protocol.close_expected():
+            self._closing = True
+            # The peer's closing handshake may be waiting behind messages that
+            # the application didn't read: read it anyway. From now on, the
+            # queue of frames may exceed max_queue, until close_timeout.
+            if self.recv_messages.paused:
+                self._resume_reading()
+            if self.close_timeout is not None:
+                self._close_timer = self.loop.call_later(self.close_timeout, self._close_timed_out)
+
+    def _write(self, chunks: list[bytes]) -> None:
+        """Write chunks of data to the transport, in a single call."""
+        if not chunks or self.transport.is_closing():
+            return
+        if len(chunks) == 1:
+            self.transport.write(chunks[0])
+        else:
+            self.transport.writelines(chunks)
+
+    def _close_timed_out(self) -> None:
+        """Abort the TCP connection: the peer didn't close it in time."""
+        if self.debug:
+            self.logger.debug("x aborting TCP connection after %.1f seconds", self.close_timeout)
+        self.transport.abort()
+
+    def process_event(self, event: Event) -> None:
+        """Process one incoming event.
+
+        This method is overridden in subclasses to handle the handshake.
+
+        Args:
+            event: Frame received from the peer.
+
+        """
+        assert isinstance(event, Frame)
+        if event.opcode in DATA_OPCODES:
+            self.recv_messages.put(event)
+        elif event.opcode is OP_PONG:
+            self._acknowledge_pings(bytes(event.data))
+
+    def _acknowledge_pings(self, data: bytes) -> None:
+        """Acknowledge the ping matching a pong, and every ping before it."""
+        if data not in self._pong_waiters:
+            return  # unsolicited pong
+        pong_timestamp = self.loop.time()
+        # Pings are acknowledged in the order they were sent: a pong for a
+        # ping acknowledges the pings sent before it too.
+        sent = list(self._pong_waiters)
+        for ping_data in sent[: sent.index(data) + 1]:
+            pong_waiter, ping_timestamp = self._pong_waiters.pop(ping_data)
+            latency = pong_timestamp - ping_timestamp
+            # The application may have cancelled the future.
+            if not pong_waiter.done():
+                pong_waiter.set_result(latency)
+        self.latency = latency
+
+    def _abort_pings(self) -> None:
+        """Fail the pings still waiting for a pong: they never will get one."""
+        if not self._pong_waiters:
+            return
+        exc = self.protocol.close_exc
+        for pong_waiter, _ping_timestamp in self._pong_waiters.values():
+            if not pong_waiter.done():
+                pong_waiter.set_exception(exc)
+                # Nobody may be waiting for this pong: don't let asyncio
+                # complain that the exception was never retrieved.
+                pong_waiter.exception()
+        self._pong_waiters.clear()
+
+    def start_keepalive(self) -> None:
+        """Start sending keepalive pings, every ``ping_interval`` seconds."""
+        if self.ping_interval is not None:
+            self._keepalive_task = self.loop.create_task(self._keepalive())
+
+    async def _keepalive(self) -> None:
+        """Send a ping every ``ping_interval`` seconds; fail if no pong comes."""
+        assert self.ping_interval is not None
+        delay = self.ping_interval
+        while True:
+            await asyncio.sleep(delay)
+            # Once the closing handshake started, close_timeout takes over.
+            if self.protocol.state is not OPEN:
+                return
+            if self.debug:
+                self.logger.debug("% sending keepalive ping")
+            ping_timestamp = self.loop.time()
+            pong_waiter = await self.ping()
+            if self.ping_timeout is not None:
+                try:
+                    async with asyncio_timeout(self.ping_timeout):
+                        await pong_waiter
+                except TimeoutError:
+                    if self.debug:
+                        self.logger.debug("- timed out waiting for keepalive pong")
+                    if self.protocol.state is OPEN:
+                        self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+                        self._send_data()
+                    return
+                if self.debug:
+                    self.logger.debug("% received keepalive pong")
+            # Keep pings ping_interval apart, whatever the latency.
+            delay = max(0.0, self.ping_interval - (self.loop.time() - ping_timestamp))
+
+    def _pause_reading(self) -> None:
+        """Stop reading from the network: the queue of frames is full."""
+        if not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        """Read from the network again: the queue of frames drained."""
+        if not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    # asyncio.Protocol methods
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Called by the event loop when the TCP (or TLS) connection opens.
+
+        Args:
+            transport: Transport of the connection.
+
+        """
+        transport = cast(asyncio.Transport, transport)
+        high, low = self.write_limit
+        transport.set_write_buffer_limits(high, low)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        """Called by the event loop with data received from the network.
+
+        Args:
+            data: Bytes received.
+
+        """
+        self.protocol.receive_data(data)
+        # Write first: pongs, the echo of a close frame, and other answers
+        # from the protocol go out without waiting for the application.
+        events = self.protocol.events_received()
+        self._send_data()
+        for event in events:
+            self.process_event(event)
+
+    def eof_received(self) -> None:
+        """Called by the event loop when the peer half-closes the connection.
+
+        Returning :obj:`None` lets the transport close the connection: the
+        WebSocket closing handshake already took place, or it never will.
+
+        """
+        self.protocol.receive_eof()
+        events = self.protocol.events_received()
+        self._send_data()
+        for event in events:
+            self.process_event(event)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Called by the event loop when the TCP connection closes.
+
+        Args:
+            exc: Exception that broke the connection, or :obj:`None` when it
+                closed normally (EOF or an explicit close).
+
+        """
+        # Feeding EOF moves the protocol to CLOSED (or lets it get there once
+        # an in-progress opening handshake completes). Nothing can be written
+        # any more; drop what the protocol wants to send.
+        self.protocol.receive_eof()
+        events = self.protocol.events_received()
+        self.protocol.data_to_send()
+        for event in events:
+            self.process_event(event)
+
+        self._lost_exc = exc
+        if sys.version_info < (3, 11):  # pragma: no cover
+            # On Python 3.10, a TLS transport whose close() wasn't called
+            # warns when it's collected, even after the connection is lost.
+            if not self.transport.is_closing():
+                self.transport.close()
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        if self._keepalive_task is not None:
+            self._keepalive_task.cancel()
+
+        self.recv_messages.close()
+        if self.protocol.state is CLOSED:
+            self._abort_pings()
+            if self.protocol.handshake_exc is None:
+                self.logger.info("connection closed")
+        self._wake_drain_waiters()
+        if not self._handshake_waiter.done():
+            self._handshake_waiter.set_result(None)
+        self.connection_lost_waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        """Called by the transport when its buffer exceeds the high-water mark."""
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        """Called by the transport when its buffer drains to the low-water mark."""
+        self._writing_paused = False
+        self._wake_drain_waiters()
+
+
+async def _aiter_sync(iterable: Iterable[DataLike]) -> AsyncIterator[DataLike]:
+    """Turn an iterable into an asynchronous iterator."""
+    for item in iterable:
+        yield item
+
+
+def _encode(fragment: DataLike) -> BytesLike:
+    """Encode a fragment of a text message, pass a binary fragment through."""
+    return fragment.encode() if isinstance(fragment, str) else fragment

@@ -1,0 +1,580 @@
+"""Tests for websockets.asyncio.client, over real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import http
+import importlib
+import itertools
+import logging
+import os
+import socket
+import ssl
+import struct
+import sys
+import tempfile
+import types
+import unittest.mock
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import websockets.asyncio.client as client_module
+from websockets.asyncio.client import (
+    BACKOFF_FACTOR,
+    BACKOFF_INITIAL_DELAY,
+    BACKOFF_MAX_DELAY,
+    BACKOFF_MIN_DELAY,
+    MAX_REDIRECTS,
+    ClientConnection,
+    backoff,
+    connect,
+    process_exception,
+    unix_connect,
+)
+from websockets.asyncio.server import ServerConnection, serve, unix_serve
+from websockets.datastructures import Headers
+from websockets.exceptions import (
+    ConnectionClosedOK,
+    InvalidHandshake,
+    InvalidMessage,
+    InvalidStatus,
+    InvalidURI,
+    SecurityError,
+)
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+from websockets.typing import Origin, Subprotocol
+
+from .utils import CLIENT_CONTEXT, MS, SERVER_CONTEXT, AsyncTestCase, get_host_port, get_uri
+
+DEFLATE = "websockets.extensions.permessage_deflate"
+
+
+async def echo(websocket: ServerConnection) -> None:
+    async for message in websocket:
+        await websocket.send(message)
+
+
+async def send_request_headers(websocket: ServerConnection) -> None:
+    """Send the request headers back to the client."""
+    assert websocket.request is not None
+    await websocket.send(str(websocket.request.headers))
+
+
+@asynccontextmanager
+async def http_server(
+    answer: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[str]:
+    """Run a plain TCP server that answers with ``answer``; yield its URI."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await answer(reader, writer)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        yield get_uri(server)
+
+
+async def read_request(reader: asyncio.StreamReader) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+
+
+class ConnectTests(AsyncTestCase):
+    async def test_await_connect(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            client = await connect(get_uri(server))
+            self.assertIsInstance(client, ClientConnection)
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+            await client.close()
+            self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
+
+    async def test_context_manager(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            async with connect(get_uri(server)) as client:
+                self.assertIs(client.state, client.protocol.state)
+            with self.assertRaises(ConnectionClosedOK):
+                await client.recv()
+
+    async def test_logs_connection_open(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            with self.assertLogs("websockets.client", logging.INFO) as logs:
+                async with connect(get_uri(server)):
+                    pass
+        messages = [record.getMessage() for record in logs.records]
+        self.assertEqual(messages, ["connection open", "connection closed"])
+
+    async def test_custom_logger(self) -> None:
+        logger = logging.getLogger("test.client")
+        async with serve(echo, "127.0.0.1", 0) as server:
+            with self.assertLogs("test.client", logging.INFO):
+                async with connect(get_uri(server), logger=logger) as client:
+                    self.assertIs(client.logger.logger, logger)  # type: ignore[union-attr]
+
+    async def test_custom_connection_class(self) -> None:
+        class MyConnection(ClientConnection):
+            pass
+
+        async with (
+            serve(echo, "127.0.0.1", 0) as server,
+            connect(get_uri(server), create_connection=MyConnection) as client,
+        ):
+            self.assertIsInstance(client, MyConnection)
+
+    async def test_keepalive(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0) as server,
+            connect(get_uri(server), ping_interval=10 * MS) as client,
+        ):
+            while client.latency == 0:
+                await asyncio.sleep(MS)
+
+    async def test_headers(self) -> None:
+        async with (
+            serve(send_request_headers, "127.0.0.1", 0) as server,
+            connect(
+                get_uri(server),
+                origin=Origin("https://example.com"),
+                additional_headers={"X-Test": "yes"},
+                user_agent_header="Test/1.0",
+            ) as client,
+        ):
+            headers = str(await client.recv())
+        self.assertIn("Origin: https://example.com\r\n", headers)
+        self.assertIn("X-Test: yes\r\n", headers)
+        self.assertIn("User-Agent: Test/1.0\r\n", headers)
+
+    async def test_user_agent_in_additional_headers(self) -> None:
+        async with (
+            serve(send_request_headers, "127.0.0.1", 0) as server,
+            connect(
+                get_uri(server),
+                additional_headers=Headers([("User-Agent", "Other/2.0")]),
+            ) as client,
+        ):
+            headers = str(await client.recv())
+        self.assertEqual(headers.count("User-Agent"), 1)
+        self.assertIn("User-Agent: Other/2.0\r\n", headers)
+
+    async def test_no_user_agent(self) -> None:
+        async with (
+            serve(send_request_headers, "127.0.0.1", 0) as server,
+            connect(get_uri(server), user_agent_header=None) as client,
+        ):
+            headers = str(await client.recv())
+        self.assertNotIn("User-Agent", headers)
+
+    async def test_subprotocols(self) -> None:
+        chat = Subprotocol("chat")
+        async with (
+            serve(echo, "127.0.0.1", 0, subprotocols=[chat]) as server,
+            connect(get_uri(server), subprotocols=[chat]) as client,
+        ):
+            self.assertEqual(client.subprotocol, "chat")
+
+    async def test_host_and_port(self) -> None:
+        """``host`` and ``port`` override the destination, not the URI."""
+        async with serve(send_request_headers, "127.0.0.1", 0) as server:
+            host, port = get_host_port(server)
+            async with connect("ws://example.com/", host=host, port=port) as client:
+                headers = str(await client.recv())
+        self.assertIn("Host: example.com\r\n", headers)
+
+    async def test_sock(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            sock = socket.create_connection(get_host_port(server))
+            async with connect(get_uri(server), sock=sock) as client:
+                await client.send("café")
+                self.assertEqual(await client.recv(), "café")
+
+    async def test_unsupported_compression(self) -> None:
+        with self.assertRaises(ValueError):
+            connect("ws://localhost/", compression="xz")
+
+    async def test_compression_disabled(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0) as server,
+            connect(get_uri(server), compression=None) as client,
+        ):
+            assert client.request is not None
+            self.assertNotIn("Sec-WebSocket-Extensions", client.request.headers)
+
+    async def test_proxy_not_supported(self) -> None:
+        with self.assertRaises(NotImplementedError):
+            connect("ws://localhost/", proxy="http://proxy:8080")
+
+    async def test_invalid_uri(self) -> None:
+        with self.assertRaises(InvalidURI):
+            await connect("http://localhost/")
+
+    async def test_invalid_subprotocols(self) -> None:
+        with self.assertRaises(TypeError):
+            await connect("ws://localhost/", subprotocols="chat")  # type: ignore[arg-type]
+
+
+class CompressionTests(AsyncTestCase):
+    def test_without_ws_deflate(self) -> None:
+        with unittest.mock.patch.dict(sys.modules, {DEFLATE: None}):
+            self.assertIsNone(client_module._enable_deflate(None))
+
+    def test_with_ws_deflate(self) -> None:
+        module = types.ModuleType(DEFLATE)
+        module.enable_client_permessage_deflate = lambda extensions: ["deflate"]  # type: ignore[attr-defined]
+        with unittest.mock.patch.dict(sys.modules, {DEFLATE: module}):
+            self.assertEqual(client_module._enable_deflate(None), ["deflate"])
+
+    def test_ws_deflate_broken(self) -> None:
+        """A missing dependency of ws-deflate isn't mistaken for its absence."""
+        error = ModuleNotFoundError("No module named 'zlib'", name="zlib")
+        with (
+            unittest.mock.patch.object(importlib, "import_module", side_effect=error),
+            self.assertRaises(ModuleNotFoundError),
+        ):
+            client_module._enable_deflate(None)
+
+
+class UnixTests(AsyncTestCase):
+    async def test_unix_connect(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+            async with unix_serve(send_request_headers, path):
+                async with unix_connect(path) as client:
+                    self.assertIn("Host: localhost\r\n", str(await client.recv()))
+                async with unix_connect(path, "ws://example.com/") as client:
+                    self.assertIn("Host: example.com\r\n", str(await client.recv()))
+
+    async def test_unix_connect_tls(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+            async with (
+                unix_serve(send_request_headers, path, ssl=SERVER_CONTEXT),
+                unix_connect(path, ssl=CLIENT_CONTEXT) as client,
+            ):
+                self.assertIn("Host: localhost\r\n", str(await client.recv()))
+
+
+class TLSTests(AsyncTestCase):
+    async def test_wss(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0, ssl=SERVER_CONTEXT) as server,
+            connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT) as client,
+        ):
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+
+    async def test_wss_without_timeouts(self) -> None:
+        async with (
+            serve(
+                echo,
+                "127.0.0.1",
+                0,
+                ssl=SERVER_CONTEXT,
+                open_timeout=None,
+                close_timeout=None,
+            ) as server,
+            connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT, open_timeout=None) as client,
+        ):
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+
+    async def test_wss_server_hostname(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, ssl=SERVER_CONTEXT) as server:
+            _host, port = get_host_port(server)
+            async with connect(
+                f"wss://127.0.0.1:{port}/", ssl=CLIENT_CONTEXT, server_hostname="localhost"
+            ) as client:
+                ssl_object = client.transport.get_extra_info("ssl_object")
+                self.assertEqual(ssl_object.server_hostname, "localhost")
+
+    async def test_wss_default_context(self) -> None:
+        """Without ``ssl``, the default context doesn't trust the test CA."""
+        async with serve(echo, "127.0.0.1", 0, ssl=SERVER_CONTEXT) as server:
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                await connect(get_uri(server, secure=True))
+
+    async def test_ssl_with_ws_uri(self) -> None:
+        with self.assertRaises(ValueError):
+            await connect("ws://localhost/", ssl=CLIENT_CONTEXT)
+
+
+class HandshakeFailureTests(AsyncTestCase):
+    async def test_http_404(self) -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n"
+                b"Content-Type: text/plain\r\n\r\nNot Found\n"
+            )
+            await writer.drain()
+
+        async with http_server(answer) as uri:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(uri)
+        self.assertEqual(raised.exception.response.status_code, 404)
+        self.assertEqual(raised.exception.response.body, b"Not Found\n")
+
+    async def test_body_until_eof(self) -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 404 Not Found\r\n\r\nNot Found\n")
+            await writer.drain()
+
+        async with http_server(answer) as uri:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(uri)
+        self.assertEqual(raised.exception.response.body, b"Not Found\n")
+
+    async def test_body_until_connection_reset(self) -> None:
+        """A response completed by the loss of the connection is processed."""
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 404 Not Found\r\n\r\nNot Found\n")
+            await writer.drain()
+            await asyncio.sleep(20 * MS)
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+
+        async with http_server(answer) as uri:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(uri)
+        self.assertEqual(raised.exception.response.body, b"Not Found\n")
+
+    async def test_garbage(self) -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(b"garbage\r\n\r\n")
+            await writer.drain()
+
+        async with http_server(answer) as uri:
+            with self.assertRaises(InvalidMessage):
+                await connect(uri)
+
+    async def test_connection_closed_before_response(self) -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+
+        async with http_server(answer) as uri:
+            with self.assertRaises(InvalidMessage) as raised:
+                await connect(uri)
+        self.assertIsInstance(raised.exception.__cause__, EOFError)
+
+    async def test_invalid_response(self) -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+            await writer.drain()
+            await reader.read()
+
+        async with http_server(answer) as uri:
+            with self.assertRaises(InvalidHandshake):
+                await connect(uri)
+
+    async def test_open_timeout(self) -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read()
+
+        async with http_server(answer) as uri:
+            with self.assertRaises(TimeoutError) as raised:
+                await connect(uri, open_timeout=20 * MS)
+        self.assertEqual(str(raised.exception), "timed out during opening handshake")
+
+    async def test_cancelled(self) -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read()
+
+        async with http_server(answer) as uri:
+            task = asyncio.ensure_future(connect(uri))
+            await asyncio.sleep(10 * MS)
+            task.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+
+    async def test_connection_refused(self) -> None:
+        with socket.create_server(("127.0.0.1", 0)) as sock:
+            port = sock.getsockname()[1]
+        with self.assertRaises(OSError):
+            await connect(f"ws://127.0.0.1:{port}/")
+
+
+def redirect_to(location: str | None, status: int = 302) -> Any:
+    """Create a ``process_request`` that redirects every request."""
+
+    def process_request(connection: ServerConnection, request: Request) -> Response:
+        response = connection.respond(http.HTTPStatus(status), "")
+        if location is not None:
+            response.headers["Location"] = location
+        return response
+
+    return process_request
+
+
+class RedirectTests(AsyncTestCase):
+    async def test_redirect(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0) as target,
+            serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(target))) as server,
+        ):
+            target_uri = get_uri(target)
+            with self.assertLogs("websockets.client", logging.INFO) as logs:
+                async with connect(get_uri(server)) as client:
+                    self.assertEqual(client.remote_address, get_host_port(target))
+        self.assertEqual(logs.records[0].getMessage(), f"redirecting to {target_uri}")
+
+    async def test_relative_redirect(self) -> None:
+        def process_request(connection: ServerConnection, request: Request) -> Response | None:
+            if request.path == "/old":
+                return redirect_to("/new", 301)(connection, request)  # type: ignore[no-any-return]
+            return None
+
+        async with (
+            serve(send_request_headers, "127.0.0.1", 0, process_request=process_request) as server,
+            connect(get_uri(server) + "old") as client,
+        ):
+            assert client.request is not None
+            self.assertEqual(client.request.path, "/new")
+
+    async def test_too_many_redirects(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to("/")) as server:
+            with self.assertRaises(SecurityError) as raised:
+                await connect(get_uri(server))
+        self.assertEqual(str(raised.exception), f"more than {MAX_REDIRECTS} redirects")
+
+    async def test_redirect_to_insecure_uri(self) -> None:
+        async with serve(
+            echo, "127.0.0.1", 0, ssl=SERVER_CONTEXT, process_request=redirect_to("ws://localhost/")
+        ) as server:
+            with self.assertRaises(SecurityError):
+                await connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT)
+
+    async def test_redirect_to_invalid_uri(self) -> None:
+        async with serve(
+            echo, "127.0.0.1", 0, process_request=redirect_to("http://localhost/")
+        ) as server:
+            with self.assertRaises(InvalidURI):
+                await connect(get_uri(server))
+
+    async def test_redirect_without_location(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to(None)) as server:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(get_uri(server))
+        self.assertEqual(raised.exception.response.status_code, 302)
+
+
+def no_delays() -> Generator[float]:
+    """Reconnect immediately."""
+    return itertools.repeat(0.0)  # type: ignore[return-value]
+
+
+class ReconnectTests(AsyncTestCase):
+    async def test_reconnect_after_transient_error(self) -> None:
+        attempts = []
+
+        def process_request(connection: ServerConnection, request: Request) -> Response | None:
+            attempts.append(request)
+            if len(attempts) < 3:
+                return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Busy\n")
+            return None
+
+        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+            with self.assertLogs("websockets.client", logging.INFO) as logs:
+                async for client in connect(get_uri(server), reconnect_delays=no_delays):
+                    await client.send("café")
+                    self.assertEqual(await client.recv(), "café")
+                    break
+        self.assertEqual(len(attempts), 3)
+        self.assertEqual(
+            logs.records[0].getMessage(),
+            "connect failed; reconnecting in 0.0 seconds: "
+            "server rejected WebSocket connection: HTTP 503",
+        )
+
+    async def test_reconnect_after_connection_closed(self) -> None:
+        async def handler(websocket: ServerConnection) -> None:
+            await websocket.send("hello")
+
+        count = 0
+        async with serve(handler, "127.0.0.1", 0) as server:
+            async for client in connect(get_uri(server)):
+                count += 1
+                self.assertEqual(await client.recv(), "hello")
+                with self.assertRaises(ConnectionClosedOK):
+                    await client.recv()
+                if count == 2:
+                    break
+
+    async def test_default_delays(self) -> None:
+        """The first delay of the default backoff is random; make it zero."""
+        attempts = []
+
+        def process_request(connection: ServerConnection, request: Request) -> Response | None:
+            attempts.append(request)
+            if len(attempts) < 2:
+                return connection.respond(http.HTTPStatus.BAD_GATEWAY, "")
+            return None
+
+        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+            with unittest.mock.patch("random.random", return_value=0.0):
+                async for _ in connect(get_uri(server)):
+                    break
+        self.assertEqual(len(attempts), 2)
+
+    async def test_fatal_error(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to(None, 404)) as server:
+            with self.assertRaises(InvalidStatus):
+                async for _ in connect(get_uri(server), reconnect_delays=no_delays):
+                    self.fail("connection shouldn't succeed")  # pragma: no cover
+
+    async def test_process_exception_replaces_exception(self) -> None:
+        def process(exc: Exception) -> Exception | None:
+            return RuntimeError("fatal")
+
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to(None, 503)) as server:
+            with self.assertRaises(RuntimeError) as raised:
+                async for _ in connect(get_uri(server), process_exception=process):
+                    self.fail("connection shouldn't succeed")  # pragma: no cover
+        self.assertIsInstance(raised.exception.__cause__, InvalidStatus)
+
+
+class BackoffTests(AsyncTestCase):
+    async def test_backoff(self) -> None:
+        delays = backoff()
+        first = next(delays)
+        self.assertGreaterEqual(first, 0)
+        self.assertLess(first, BACKOFF_INITIAL_DELAY)
+        self.assertEqual(next(delays), BACKOFF_MIN_DELAY)
+        self.assertAlmostEqual(next(delays), BACKOFF_MIN_DELAY * BACKOFF_FACTOR)
+        values = [next(delays) for _ in range(20)]
+        self.assertEqual(values[-1], BACKOFF_MAX_DELAY)
+        self.assertTrue(all(value <= BACKOFF_MAX_DELAY for value in values))
+
+    async def test_backoff_arguments(self) -> None:
+        delays = backoff(initial_delay=0, min_delay=1, max_delay=4, factor=2)
+        self.assertEqual([next(delays) for _ in range(5)], [0, 1, 2, 4, 4])
+
+
+class ProcessExceptionTests(AsyncTestCase):
+    async def test_transient(self) -> None:
+        for exc in [
+            EOFError(),
+            OSError(),
+            asyncio.TimeoutError(),
+            InvalidStatus(Response(503, "Service Unavailable", Headers())),
+        ]:
+            self.assertIsNone(process_exception(exc))
+        invalid_message = InvalidMessage("did not receive a valid HTTP response")
+        invalid_message.__cause__ = EOFError()
+        self.assertIsNone(process_exception(invalid_message))
+
+    async def test_fatal(self) -> None:
+        for exc in [
+            InvalidStatus(Response(404, "Not Found", Headers())),
+            InvalidMessage("did not receive a valid HTTP response"),
+            RuntimeError(),
+        ]:
+            self.assertIs(process_exception(exc), exc)

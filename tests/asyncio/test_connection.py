@@ -1,0 +1,819 @@
+"""Tests for websockets.asyncio.connection, over a real TCP connection.
+
+Each test opens a TCP connection on 127.0.0.1 and drives both ends with
+:class:`~websockets.asyncio.connection.Connection` objects whose protocols
+start in the OPEN state, skipping the opening handshake.
+
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import struct
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from websockets.asyncio.compatibility import asyncio_timeout
+from websockets.asyncio.connection import Connection
+from websockets.client import ClientProtocol
+from websockets.exceptions import (
+    ConcurrencyError,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidStatus,
+    ProtocolError,
+)
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+from websockets.protocol import CLOSED, CLOSING, CONNECTING, OPEN, Event
+from websockets.server import ServerProtocol
+from websockets.uri import parse_uri
+
+from .utils import CLIENT_CONTEXT, MS, SERVER_CONTEXT, AsyncTestCase, wait_for
+
+
+class ConnectionTestCase(AsyncTestCase):
+    """Open a pair of connected :class:`Connection` objects for each test."""
+
+    async def asyncSetUp(self) -> None:
+        self.pairs: list[tuple[Connection, Connection]] = []
+        self.client, self.server = await self.make_pair()
+
+    async def asyncTearDown(self) -> None:
+        for pair in self.pairs:
+            for connection in pair:
+                connection.transport.abort()
+                await connection.wait_closed()
+
+    async def make_pair(
+        self,
+        *,
+        max_size: int | None = 2**20,
+        tls: bool = False,
+        **kwargs: Any,
+    ) -> tuple[Connection, Connection]:
+        """Create a client and a server connection over TCP, or TLS.
+
+        ``max_size`` applies to the server; other arguments to both ends.
+
+        """
+        loop = asyncio.get_running_loop()
+        client_sock, server_sock = tcp_socket_pair()
+        client_protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN)
+        server_protocol = ServerProtocol(state=OPEN, max_size=max_size)
+        (_, client), (_, server) = await asyncio.gather(
+            loop.create_connection(
+                lambda: Connection(client_protocol, **kwargs),
+                sock=client_sock,
+                ssl=CLIENT_CONTEXT if tls else None,
+                server_hostname="localhost" if tls else None,
+            ),
+            loop.connect_accepted_socket(
+                lambda: Connection(server_protocol, **kwargs),
+                server_sock,
+                ssl=SERVER_CONTEXT if tls else None,
+            ),
+        )
+        self.pairs.append((client, server))
+        return client, server
+
+
+def tcp_socket_pair() -> tuple[socket.socket, socket.socket]:
+    """Create two connected TCP sockets on 127.0.0.1."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client_sock = socket.create_connection(listener.getsockname())
+        server_sock, _ = listener.accept()
+    return client_sock, server_sock
+
+
+class SendRecvTests(ConnectionTestCase):
+    async def test_text(self) -> None:
+        await self.client.send("café")
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_binary(self) -> None:
+        await self.client.send(b"tea")
+        self.assertEqual(await self.server.recv(), b"tea")
+
+    async def test_bytearray_and_memoryview(self) -> None:
+        await self.client.send(bytearray(b"tea"))
+        await self.client.send(memoryview(b"tea"))
+        self.assertEqual(await self.server.recv(), b"tea")
+        self.assertEqual(await self.server.recv(), b"tea")
+
+    async def test_both_directions(self) -> None:
+        await self.server.send("café")
+        self.assertEqual(await self.client.recv(), "café")
+
+    async def test_send_bytes_as_text(self) -> None:
+        await self.client.send(b"caf\xc3\xa9", text=True)
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_send_str_as_binary(self) -> None:
+        await self.client.send("café", text=False)
+        self.assertEqual(await self.server.recv(), b"caf\xc3\xa9")
+
+    async def test_recv_decode(self) -> None:
+        await self.client.send("café")
+        await self.client.send(b"tea")
+        self.assertEqual(await self.server.recv(decode=False), b"caf\xc3\xa9")
+        self.assertEqual(await self.server.recv(decode=True), "tea")
+
+    async def test_send_unsupported_type(self) -> None:
+        with self.assertRaises(TypeError):
+            await self.client.send(42)  # type: ignore[arg-type]
+
+    async def test_send_dict(self) -> None:
+        with self.assertRaises(TypeError):
+            await self.client.send({"a": "b"})  # type: ignore[arg-type]
+
+    async def test_recv_concurrently(self) -> None:
+        task = asyncio.create_task(self.server.recv())
+        await asyncio.sleep(0)
+        with self.assertRaises(ConcurrencyError):
+            await self.server.recv()
+        await self.client.send("café")
+        self.assertEqual(await task, "café")
+
+    async def test_recv_cancelled_midway_loses_nothing(self) -> None:
+        event = asyncio.Event()
+
+        async def fragments() -> AsyncIterator[str]:
+            yield "ca"
+            await event.wait()
+            yield "fé"
+
+        send_task = asyncio.create_task(self.client.send(fragments()))
+        recv_task = asyncio.create_task(self.server.recv())
+        await wait_for(lambda: self.server.recv_messages._chunks != [])
+        recv_task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await recv_task
+        event.set()
+        await send_task
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_messages_received_before_close_are_delivered(self) -> None:
+        await self.client.send("one")
+        await self.client.send("two")
+        await self.client.close()
+        self.assertEqual(await self.server.recv(), "one")
+        self.assertEqual(await self.server.recv(), "two")
+        with self.assertRaises(ConnectionClosedOK):
+            await self.server.recv()
+
+    async def test_max_size_minus_one(self) -> None:
+        client, server = await self.make_pair(max_size=1000)
+        await client.send(b"\x00" * 999)
+        self.assertEqual(len(await server.recv()), 999)
+        await client.send(b"\x00" * 1000)
+        self.assertEqual(len(await server.recv()), 1000)
+
+    async def test_max_size_plus_one(self) -> None:
+        """The receiver closes with 1009; both ends see it."""
+        client, server = await self.make_pair(max_size=1000)
+        await client.send(b"\x00" * 1001)
+        with self.assertRaises(ConnectionClosedError) as server_raised:
+            await server.recv()
+        self.assertEqual(server_raised.exception.sent.code, CloseCode.MESSAGE_TOO_BIG)
+        with self.assertRaises(ConnectionClosedError) as client_raised:
+            await client.recv()
+        self.assertEqual(client_raised.exception.code, CloseCode.MESSAGE_TOO_BIG)
+        self.assertEqual(client.close_code, CloseCode.MESSAGE_TOO_BIG)
+
+    async def test_max_size_fragmented(self) -> None:
+        client, server = await self.make_pair(max_size=1000)
+        await client.send([b"\x00" * 500, b"\x00" * 501])
+        with self.assertRaises(ConnectionClosedError):
+            await server.recv()
+        with self.assertRaises(ConnectionClosedError) as client_raised:
+            await client.recv()
+        self.assertEqual(client_raised.exception.code, CloseCode.MESSAGE_TOO_BIG)
+
+    async def test_large_message(self) -> None:
+        message = b"\x01" * 2**20
+        await self.client.send(message)
+        self.assertEqual(await self.server.recv(), message)
+
+
+class FragmentationTests(ConnectionTestCase):
+    async def test_send_list_of_str(self) -> None:
+        await self.client.send(["ca", "f", "é"])
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_send_list_of_bytes(self) -> None:
+        await self.client.send([b"t", bytearray(b"e"), memoryview(b"a")])
+        self.assertEqual(await self.server.recv(), b"tea")
+
+    async def test_send_list_of_str_as_binary(self) -> None:
+        await self.client.send(["ca", "fé"], text=False)
+        self.assertEqual(await self.server.recv(), b"caf\xc3\xa9")
+
+    async def test_send_list_of_bytes_as_text(self) -> None:
+        await self.client.send([b"ca", b"f\xc3\xa9"], text=True)
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_send_async_iterable(self) -> None:
+        async def fragments() -> AsyncIterator[str]:
+            yield "ca"
+            await asyncio.sleep(0)
+            yield "fé"
+
+        await self.client.send(fragments())
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_send_empty_iterable(self) -> None:
+        await self.client.send([])
+        await self.client.send("café")
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_send_iterable_of_unsupported_type(self) -> None:
+        with self.assertRaises(TypeError):
+            await self.client.send([1, 2])  # type: ignore[list-item]
+        # Nothing was sent: the connection is still usable.
+        await self.client.send("café")
+        self.assertEqual(await self.server.recv(), "café")
+
+    async def test_send_iterable_of_mixed_types(self) -> None:
+        """Changing types midway fails the connection with 1011."""
+        with self.assertRaises(TypeError):
+            await self.client.send(["ca", b"fe"])
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await self.server.recv()
+        self.assertEqual(raised.exception.code, CloseCode.INTERNAL_ERROR)
+
+    async def test_send_iterable_raising(self) -> None:
+        def fragments() -> Any:
+            yield "ca"
+            raise RuntimeError("boom")
+
+        with self.assertRaises(RuntimeError):
+            await self.client.send(fragments())
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await self.server.recv()
+        self.assertEqual(raised.exception.code, CloseCode.INTERNAL_ERROR)
+
+    async def test_send_fragmented_after_connection_closed(self) -> None:
+        """A connection closed midway raises ConnectionClosed, not a 1011."""
+        event = asyncio.Event()
+
+        async def fragments() -> AsyncIterator[str]:
+            yield "ca"
+            await event.wait()
+            yield "fé"
+
+        task = asyncio.create_task(self.client.send(fragments()))
+        await asyncio.sleep(0)
+        self.server.transport.abort()
+        await self.client.wait_closed()
+        event.set()
+        with self.assertRaises(ConnectionClosedError):
+            await task
+
+    async def test_send_waits_for_fragmented_message(self) -> None:
+        event = asyncio.Event()
+
+        async def fragments() -> AsyncIterator[str]:
+            yield "ca"
+            await event.wait()
+            yield "fé"
+
+        fragmented = asyncio.create_task(self.client.send(fragments()))
+        await asyncio.sleep(0)
+        other = asyncio.create_task(self.client.send("tea"))
+        await asyncio.sleep(10 * MS)
+        self.assertFalse(other.done())
+        event.set()
+        await fragmented
+        await other
+        self.assertEqual(await self.server.recv(), "café")
+        self.assertEqual(await self.server.recv(), "tea")
+
+    async def test_close_during_fragmented_message(self) -> None:
+        event = asyncio.Event()
+
+        async def fragments() -> AsyncIterator[str]:
+            yield "ca"
+            await event.wait()
+            yield "fé"  # pragma: no cover
+
+        task = asyncio.create_task(self.client.send(fragments()))
+        await asyncio.sleep(0)
+        await self.client.close()
+        self.assertEqual(self.client.protocol.close_sent.code, CloseCode.INTERNAL_ERROR)
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+
+    async def test_send_fragmented_cancelled(self) -> None:
+        """Cancelling a fragmented message fails the connection with 1011."""
+        event = asyncio.Event()
+
+        async def fragments() -> AsyncIterator[str]:
+            yield "ca"
+            await event.wait()
+            yield "fé"  # pragma: no cover
+
+        task = asyncio.create_task(self.client.send(fragments()))
+        await asyncio.sleep(0)
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await self.server.recv()
+        self.assertEqual(raised.exception.code, CloseCode.INTERNAL_ERROR)
+
+    async def test_many_tiny_fragments(self) -> None:
+        """Tens of thousands of one-byte fragments are reassembled."""
+        client, server = await self.make_pair(max_queue=None)
+        await client.send(b"x" for _ in range(20_000))
+        self.assertEqual(await server.recv(), b"x" * 20_000)
+
+    async def test_recv_streaming_fragmented(self) -> None:
+        await self.client.send(["ca", "f", "é"])
+        fragments = [fragment async for fragment in self.server.recv_streaming()]
+        self.assertEqual(fragments, ["ca", "f", "é", ""])
+
+    async def test_recv_streaming_unfragmented(self) -> None:
+        await self.client.send(b"tea")
+        fragments = [fragment async for fragment in self.server.recv_streaming()]
+        self.assertEqual(fragments, [b"tea"])
+
+    async def test_recv_streaming_decode(self) -> None:
+        await self.client.send(["ca", "fé"])
+        fragments = [fragment async for fragment in self.server.recv_streaming(decode=False)]
+        self.assertEqual(fragments, [b"ca", b"f\xc3\xa9", b""])
+
+    async def test_recv_streaming_interrupted(self) -> None:
+        await self.client.send(["ca", "f", "é"])
+        await self.client.send("tea")
+        async with contextlib.aclosing(self.server.recv_streaming()) as fragments:
+            async for fragment in fragments:
+                self.assertEqual(fragment, "ca")
+                break
+        self.assertEqual(await self.server.recv(), "tea")
+
+    async def test_recv_streaming_concurrently(self) -> None:
+        task = asyncio.create_task(self.server.recv())
+        await asyncio.sleep(0)
+        with self.assertRaises(ConcurrencyError):
+            async for _ in self.server.recv_streaming():
+                pass  # pragma: no cover
+        task.cancel()
+
+    async def test_recv_streaming_after_close(self) -> None:
+        await self.client.close()
+        with self.assertRaises(ConnectionClosedOK):
+            async for _ in self.server.recv_streaming():
+                pass  # pragma: no cover
+
+
+class IterationTests(ConnectionTestCase):
+    async def test_aiter_ends_on_normal_closure(self) -> None:
+        await self.client.send("one")
+        await self.client.send("two")
+        await self.client.close()
+        messages = [message async for message in self.server]
+        self.assertEqual(messages, ["one", "two"])
+
+    async def test_aiter_raises_on_error(self) -> None:
+        await self.client.send("one")
+        await self.client.close(CloseCode.INTERNAL_ERROR)
+        messages = []
+        with self.assertRaises(ConnectionClosedError):
+            async for message in self.server:
+                messages.append(message)
+        self.assertEqual(messages, ["one"])
+
+
+class CloseTests(ConnectionTestCase):
+    async def test_close_normal(self) -> None:
+        await self.client.close()
+        await self.server.wait_closed()
+        for connection in (self.client, self.server):
+            self.assertIs(connection.state, CLOSED)
+            self.assertEqual(connection.close_code, CloseCode.NORMAL_CLOSURE)
+            self.assertEqual(connection.close_reason, "")
+        with self.assertRaises(ConnectionClosedOK):
+            await self.client.recv()
+        with self.assertRaises(ConnectionClosedOK):
+            await self.server.recv()
+
+    async def test_close_code_and_reason(self) -> None:
+        await self.server.close(CloseCode.GOING_AWAY, "bye")
+        self.assertEqual(self.client.close_code, CloseCode.GOING_AWAY)
+        await self.client.wait_closed()
+        self.assertEqual(self.client.close_code, CloseCode.GOING_AWAY)
+        self.assertEqual(self.client.close_reason, "bye")
+        with self.assertRaises(ConnectionClosedOK):
+            await self.client.send("café")
+
+    async def test_close_error_code(self) -> None:
+        await self.client.close(4000, "custom")
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await self.server.recv()
+        self.assertEqual(raised.exception.code, 4000)
+        self.assertEqual(raised.exception.reason, "custom")
+
+    async def test_close_without_timeout(self) -> None:
+        client, _server = await self.make_pair(close_timeout=None)
+        await client.close()
+        self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
+        self.assertTrue(client._closing)
+        self.assertIsNone(client._close_timer)
+
+    async def test_close_is_idempotent(self) -> None:
+        await self.client.close()
+        await self.client.close()
+        self.assertIs(self.client.state, CLOSED)
+
+    async def test_close_invalid_code(self) -> None:
+        with self.assertRaises(ProtocolError):
+            await self.client.close(1005)
+        self.assertIs(self.client.state, OPEN)
+
+    async def test_close_concurrently(self) -> None:
+        await asyncio.gather(self.client.close(), self.server.close())
+        self.assertIs(self.client.state, CLOSED)
+        self.assertIs(self.server.state, CLOSED)
+
+    async def test_close_timeout(self) -> None:
+        """When the peer doesn't answer, close() aborts after close_timeout."""
+        client, server = await self.make_pair(close_timeout=20 * MS)
+        server.transport.pause_reading()
+        start = time.perf_counter()
+        await client.close()
+        self.assertGreaterEqual(time.perf_counter() - start, 15 * MS)
+        self.assertEqual(client.close_code, CloseCode.ABNORMAL_CLOSURE)
+        with self.assertRaises(ConnectionClosedError):
+            await client.recv()
+
+    async def test_send_while_closing(self) -> None:
+        """Sending during the closing handshake waits and raises."""
+        client, server = await self.make_pair(close_timeout=20 * MS)
+        server.transport.pause_reading()
+        close_task = asyncio.create_task(client.close())
+        await asyncio.sleep(0)
+        self.assertIs(client.state, CLOSING)
+        with self.assertRaises(ConnectionClosedError):
+            await client.send("café")
+        await close_task
+
+    async def test_abnormal_closure(self) -> None:
+        """When the peer's TCP connection drops, the code is 1006."""
+        self.server.transport.abort()
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await self.client.recv()
+        self.assertEqual(raised.exception.code, CloseCode.ABNORMAL_CLOSURE)
+        self.assertIsNone(raised.exception.rcvd)
+        self.assertEqual(self.client.close_code, CloseCode.ABNORMAL_CLOSURE)
+        with self.assertRaises(ConnectionClosedError):
+            await self.client.send("café")
+
+    async def test_connection_reset(self) -> None:
+        """The error that broke the TCP connection is chained."""
+        sock = self.server.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.server.transport.abort()
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await self.client.recv()
+        self.assertIsInstance(raised.exception.__cause__, ConnectionResetError)
+
+    async def test_async_context_manager(self) -> None:
+        async with self.client as connection:
+            self.assertIs(connection, self.client)
+        self.assertEqual(self.server.protocol.close_rcvd.code, CloseCode.NORMAL_CLOSURE)
+
+    async def test_async_context_manager_error(self) -> None:
+        with self.assertRaises(RuntimeError):
+            async with self.client:
+                raise RuntimeError("boom")
+        self.assertEqual(self.server.protocol.close_rcvd.code, CloseCode.INTERNAL_ERROR)
+
+    async def test_logs_connection_closed(self) -> None:
+        with self.assertLogs("websockets.client", logging.INFO) as logs:
+            await self.client.close()
+        self.assertIn("connection closed", [record.getMessage() for record in logs.records])
+        self.assertIs(logs.records[-1].websocket, self.client)  # type: ignore[attr-defined]
+
+
+class PingPongTests(ConnectionTestCase):
+    async def test_ping(self) -> None:
+        pong_waiter = await self.client.ping()
+        latency = await pong_waiter
+        self.assertGreater(latency, 0)
+        self.assertEqual(self.client.latency, latency)
+
+    async def test_ping_with_data(self) -> None:
+        for data in ["café", b"tea", bytearray(b"tea"), memoryview(b"tea")]:
+            pong_waiter = await self.client.ping(data)
+            await pong_waiter
+
+    async def test_ping_duplicate_data(self) -> None:
+        self.server.transport.pause_reading()
+        await self.client.ping(b"tea")
+        with self.assertRaises(ConcurrencyError):
+            await self.client.ping(b"tea")
+
+    async def test_pong_acknowledges_earlier_pings(self) -> None:
+        self.server.transport.pause_reading()
+        first = await self.client.ping(b"one")
+        second = await self.client.ping(b"two")
+        third = await self.client.ping(b"three")
+        await self.server.pong(b"two")
+        await second
+        self.assertTrue(first.done())
+        self.assertFalse(third.done())
+        # The server's automatic answers are now unsolicited, except one.
+        self.server.transport.resume_reading()
+        await third
+
+    async def test_cancelled_ping(self) -> None:
+        self.server.transport.pause_reading()
+        first = await self.client.ping()
+        first.cancel()
+        second = await self.client.ping()
+        self.server.transport.resume_reading()
+        await second
+        self.assertTrue(first.cancelled())
+
+    async def test_unsolicited_pong(self) -> None:
+        await self.server.pong("café")
+        await self.server.pong()
+        await self.client.send("tea")
+        self.assertEqual(await self.server.recv(), "tea")
+
+    async def test_ping_after_close(self) -> None:
+        await self.client.close()
+        with self.assertRaises(ConnectionClosedOK):
+            await self.client.ping()
+        with self.assertRaises(ConnectionClosedOK):
+            await self.client.pong()
+
+    async def test_pending_ping_fails_on_close(self) -> None:
+        self.server.transport.pause_reading()
+        pong_waiter = await self.client.ping()
+        self.server.transport.abort()
+        with self.assertRaises(ConnectionClosedError):
+            await pong_waiter
+
+    async def test_keepalive(self) -> None:
+        client, _server = await self.make_pair(ping_interval=10 * MS, ping_timeout=500 * MS)
+        client.start_keepalive()
+        await wait_for(lambda: client.latency > 0)
+
+    async def test_keepalive_without_timeout(self) -> None:
+        client, _server = await self.make_pair(ping_interval=10 * MS, ping_timeout=None)
+        client.start_keepalive()
+        await wait_for(lambda: client.latency > 0)
+
+    async def test_keepalive_disabled(self) -> None:
+        client, _server = await self.make_pair(ping_interval=None)
+        client.start_keepalive()
+        self.assertIsNone(client._keepalive_task)
+
+    async def test_keepalive_timeout(self) -> None:
+        """A peer that doesn't answer pings fails the connection with 1011."""
+        client, server = await self.make_pair(
+            ping_interval=10 * MS, ping_timeout=10 * MS, close_timeout=10 * MS
+        )
+        server.transport.pause_reading()
+        client.start_keepalive()
+        async with asyncio_timeout(1000 * MS):
+            await client.wait_closed()
+        self.assertEqual(client.protocol.close_sent.code, CloseCode.INTERNAL_ERROR)
+        self.assertEqual(client.protocol.close_sent.reason, "keepalive ping timeout")
+
+    async def test_keepalive_timeout_while_closing(self) -> None:
+        """When the closing handshake started, close_timeout takes over."""
+        client, server = await self.make_pair(
+            ping_interval=10 * MS, ping_timeout=500 * MS, close_timeout=5000 * MS
+        )
+        server.transport.pause_reading()
+        client.start_keepalive()
+        await wait_for(lambda: bool(client._pong_waiters))
+        close_task = asyncio.create_task(client.close())
+        await asyncio.sleep(0)
+        assert client._keepalive_task is not None
+        keepalive_task = client._keepalive_task
+        await wait_for(keepalive_task.done)
+        self.assertEqual(client.protocol.close_sent.code, CloseCode.NORMAL_CLOSURE)
+        server.transport.resume_reading()
+        await close_task
+
+    async def test_keepalive_stops_when_closing(self) -> None:
+        client, server = await self.make_pair(
+            ping_interval=10 * MS, ping_timeout=None, close_timeout=5000 * MS
+        )
+        server.transport.pause_reading()
+        client.start_keepalive()
+        close_task = asyncio.create_task(client.close())
+        assert client._keepalive_task is not None
+        await wait_for(client._keepalive_task.done)
+        server.transport.resume_reading()
+        await close_task
+
+
+class FlowControlTests(ConnectionTestCase):
+    async def test_max_queue_pauses_reading(self) -> None:
+        client, server = await self.make_pair(max_queue=4)
+        for index in range(10):
+            await server.send(str(index))
+        await wait_for(lambda: not client.transport.is_reading())
+        messages = [await client.recv() for _ in range(10)]
+        self.assertEqual(messages, [str(index) for index in range(10)])
+        self.assertTrue(client.transport.is_reading())
+
+    async def test_close_while_reading_is_paused(self) -> None:
+        """The closing handshake completes even if messages weren't read."""
+        client, server = await self.make_pair(max_queue=1, close_timeout=5000 * MS)
+        for index in range(10):
+            await server.send(str(index))
+        await wait_for(lambda: not client.transport.is_reading())
+        await client.close()
+        self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
+        messages = [message async for message in client]
+        self.assertEqual(messages, [str(index) for index in range(10)])
+
+    async def test_max_queue_tuple(self) -> None:
+        client, _server = await self.make_pair(max_queue=(4, 2))
+        self.assertEqual((client.recv_messages.high, client.recv_messages.low), (4, 2))
+
+    async def test_write_limit_waits_for_drain(self) -> None:
+        client, server = await self.make_pair(max_size=None, write_limit=(1024, 0))
+        server.transport.pause_reading()
+        message = b"\x00" * 2**24
+        task = asyncio.create_task(client.send(message))
+        await asyncio.sleep(20 * MS)
+        self.assertFalse(task.done())
+        server.transport.resume_reading()
+        self.assertEqual(len(await server.recv()), 2**24)
+        await task
+
+    async def test_concurrent_senders_wait_for_drain(self) -> None:
+        client, server = await self.make_pair(max_size=None, write_limit=1024)
+        server.transport.pause_reading()
+        message = b"\x00" * 2**24
+        first = asyncio.create_task(client.send(message))
+        await asyncio.sleep(20 * MS)
+        second = asyncio.create_task(client.pong())
+        third = asyncio.create_task(client.send(b"\x01"))
+        await asyncio.sleep(20 * MS)
+        self.assertFalse(first.done())
+        self.assertFalse(third.done())
+        server.transport.resume_reading()
+        self.assertEqual(await server.recv(), message)
+        self.assertEqual(await server.recv(), b"\x01")
+        await asyncio.gather(first, second, third)
+
+    async def test_connection_lost_while_draining(self) -> None:
+        client, server = await self.make_pair(max_size=None, write_limit=1024)
+        server.transport.pause_reading()
+        task = asyncio.create_task(client.send(b"\x00" * 2**24))
+        await asyncio.sleep(20 * MS)
+        self.assertFalse(task.done())
+        server.transport.abort()
+        with self.assertRaises(ConnectionClosedError):
+            await task
+
+    async def test_pause_resume_reading_after_close(self) -> None:
+        """Flow control callbacks are harmless once the transport closed."""
+        await self.client.close()
+        self.client._pause_reading()
+        self.client._resume_reading()
+
+
+class DebugLogsTests(ConnectionTestCase):
+    async def test_debug_logs_closing_handshake(self) -> None:
+        with self.assertLogs("websockets", logging.DEBUG) as logs:
+            client, _server = await self.make_pair()
+            await client.close()
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn("x half-closing TCP connection", messages)
+
+    async def test_debug_logs_keepalive(self) -> None:
+        with self.assertLogs("websockets", logging.DEBUG) as logs:
+            client, _server = await self.make_pair(ping_interval=10 * MS, ping_timeout=500 * MS)
+            client.start_keepalive()
+            await wait_for(lambda: client.latency > 0)
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn("% sending keepalive ping", messages)
+        self.assertIn("% received keepalive pong", messages)
+
+    async def test_debug_logs_keepalive_timeout(self) -> None:
+        with self.assertLogs("websockets", logging.DEBUG) as logs:
+            client, server = await self.make_pair(
+                ping_interval=10 * MS, ping_timeout=10 * MS, close_timeout=10 * MS
+            )
+            server.transport.pause_reading()
+            client.start_keepalive()
+            await client.wait_closed()
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn("- timed out waiting for keepalive pong", messages)
+        self.assertIn("x aborting TCP connection after 0.0 seconds", messages)
+
+
+class TLSTests(ConnectionTestCase):
+    async def test_send_recv_and_close(self) -> None:
+        """TLS can't half-close: the server closes the connection instead."""
+        with self.assertLogs("websockets", logging.DEBUG) as logs:
+            client, server = await self.make_pair(tls=True)
+            await client.send("café")
+            self.assertEqual(await server.recv(), "café")
+            await client.close()
+            await server.wait_closed()
+        self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
+        self.assertEqual(server.close_code, CloseCode.NORMAL_CLOSURE)
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn("x closing TCP connection", messages)
+
+    async def test_server_closes(self) -> None:
+        client, server = await self.make_pair(tls=True)
+        await server.close()
+        with self.assertRaises(ConnectionClosedOK):
+            await client.recv()
+
+
+class HandshakeConnection(Connection):
+    """Connection that records the handshake event, like subclasses do."""
+
+    def process_event(self, event: Event) -> None:
+        if isinstance(event, (Request, Response)):
+            self.handshake_event = event
+            self._handshake_waiter.set_result(None)
+        else:  # pragma: no cover
+            super().process_event(event)
+
+
+class LifecycleTests(AsyncTestCase):
+    """Events that arrive when the TCP connection closes are processed."""
+
+    async def asyncSetUp(self) -> None:
+        self.client_sock, self.server_sock = tcp_socket_pair()
+
+    async def asyncTearDown(self) -> None:
+        self.client_sock.close()
+        self.server_sock.close()
+
+    async def connect_client(self) -> HandshakeConnection:
+        """Connect a client in the CONNECTING state to the raw server socket."""
+        loop = asyncio.get_running_loop()
+        protocol = ClientProtocol(parse_uri("ws://localhost/"))
+        _, client = await loop.create_connection(
+            lambda: HandshakeConnection(protocol), sock=self.client_sock
+        )
+        protocol.send_request(protocol.connect())
+        client._send_data()
+        return client
+
+    async def test_response_completed_by_eof(self) -> None:
+        client = await self.connect_client()
+        self.server_sock.sendall(b"HTTP/1.1 404 Not Found\r\n\r\nNot Found\n")
+        self.server_sock.shutdown(socket.SHUT_WR)
+        await client.wait_closed()
+        self.assertIsInstance(client.handshake_event, Response)
+        self.assertIsInstance(client.protocol.handshake_exc, InvalidStatus)
+
+    async def test_response_completed_by_connection_reset(self) -> None:
+        client = await self.connect_client()
+        self.server_sock.sendall(b"HTTP/1.1 404 Not Found\r\n\r\nNot Found\n")
+        await asyncio.sleep(20 * MS)
+        self.server_sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.server_sock.close()
+        await client.wait_closed()
+        self.assertIsInstance(client.handshake_event, Response)
+        self.assertIsInstance(client.protocol.handshake_exc, InvalidStatus)
+
+    async def test_connection_lost_during_server_handshake(self) -> None:
+        """The protocol stays CONNECTING until the server sends a response."""
+        loop = asyncio.get_running_loop()
+        _, server = await loop.connect_accepted_socket(
+            lambda: HandshakeConnection(ServerProtocol()), self.server_sock
+        )
+        request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+        self.client_sock.sendall(request.serialize())
+        self.client_sock.shutdown(socket.SHUT_WR)
+        await server.wait_closed()
+        self.assertIsInstance(server.handshake_event, Request)
+        self.assertIs(server.state, CONNECTING)
+
+
+class AttributesTests(ConnectionTestCase):
+    async def test_attributes(self) -> None:
+        self.assertIsInstance(self.client.id, uuid.UUID)
+        self.assertEqual(self.client.id, self.client.protocol.id)
+        self.assertIsInstance(self.client.logger, logging.LoggerAdapter)
+        self.assertEqual(self.client.local_address, self.server.remote_address)
+        self.assertEqual(self.client.remote_address, self.server.local_address)
+        self.assertIs(self.client.state, OPEN)
+        self.assertIsNone(self.client.subprotocol)
+        self.assertIsNone(self.client.close_code)
+        self.assertIsNone(self.client.close_reason)
+        self.assertEqual(self.client.latency, 0)
+        self.assertIsNone(self.client.request)
+        self.assertIsNone(self.client.response)

@@ -1,0 +1,288 @@
+"""Tests for websockets.asyncio.messages: reassembly and flow control."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import unittest
+from unittest.mock import Mock
+
+from websockets.asyncio.messages import Assembler
+from websockets.exceptions import ConcurrencyError
+from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
+
+from .utils import MS, AsyncTestCase
+
+
+class AssemblerTests(AsyncTestCase):
+    def setUp(self) -> None:
+        self.pause = Mock()
+        self.resume = Mock()
+        self.assembler = Assembler(high=2, low=1, pause=self.pause, resume=self.resume)
+
+    # get
+
+    async def test_get_text_message_already_received(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"caf\xc3\xa9"))
+        self.assertEqual(await self.assembler.get(), "café")
+
+    async def test_get_binary_message_already_received(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertEqual(await self.assembler.get(), b"tea")
+
+    async def test_get_text_message_not_received_yet(self) -> None:
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_TEXT, b"caf\xc3\xa9"))
+        self.assertEqual(await task, "café")
+
+    async def test_get_fragmented_message(self) -> None:
+        task = asyncio.create_task(self.assembler.get())
+        self.assembler.put(Frame(OP_TEXT, b"ca", fin=False))
+        await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_CONT, b"f\xc3", fin=False))
+        await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_CONT, b"\xa9"))
+        self.assertEqual(await task, "café")
+
+    async def test_get_decode_text_false(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"caf\xc3\xa9"))
+        self.assertEqual(await self.assembler.get(decode=False), b"caf\xc3\xa9")
+
+    async def test_get_decode_binary_true(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertEqual(await self.assembler.get(decode=True), "tea")
+
+    async def test_get_decode_binary_true_invalid_utf8(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"\xff"))
+        with self.assertRaises(UnicodeDecodeError):
+            await self.assembler.get(decode=True)
+
+    async def test_get_memoryview_payloads(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, memoryview(b"te"), fin=False))
+        self.assembler.put(Frame(OP_CONT, bytearray(b"a")))
+        self.assertEqual(await self.assembler.get(), b"tea")
+
+    async def test_get_many_tiny_fragments(self) -> None:
+        """Reassembly is linear: 50,000 one-byte fragments take no time."""
+        assembler = Assembler()
+        assembler.put(Frame(OP_BINARY, b"x", fin=False))
+        for _ in range(49_998):
+            assembler.put(Frame(OP_CONT, b"x", fin=False))
+        assembler.put(Frame(OP_CONT, b"x"))
+        start = time.perf_counter()
+        message = await assembler.get()
+        self.assertEqual(message, b"x" * 50_000)
+        self.assertLess(time.perf_counter() - start, 1000 * MS)
+
+    async def test_get_cancelled_keeps_fragments(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"ca", fin=False))
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assembler.put(Frame(OP_CONT, b"f\xc3\xa9"))
+        self.assertEqual(await self.assembler.get(), "café")
+
+    async def test_get_concurrently(self) -> None:
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        with self.assertRaises(ConcurrencyError):
+            await self.assembler.get()
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertEqual(await task, b"tea")
+
+    async def test_get_after_close(self) -> None:
+        self.assembler.close()
+        with self.assertRaises(EOFError):
+            await self.assembler.get()
+
+    async def test_get_queued_message_after_close(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assembler.close()
+        self.assertEqual(await self.assembler.get(), b"tea")
+        with self.assertRaises(EOFError):
+            await self.assembler.get()
+
+    async def test_get_close_while_waiting(self) -> None:
+        task = asyncio.create_task(self.assembler.get())
+        self.assembler.put(Frame(OP_BINARY, b"te", fin=False))
+        await asyncio.sleep(0)
+        self.assembler.close()
+        with self.assertRaises(EOFError):
+            await task
+
+    # get_iter
+
+    async def test_get_iter_unfragmented(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"caf\xc3\xa9"))
+        fragments = [fragment async for fragment in self.assembler.get_iter()]
+        self.assertEqual(fragments, ["café"])
+
+    async def test_get_iter_fragmented_text(self) -> None:
+        """A character split across frames comes out whole."""
+        task = asyncio.create_task(self._collect())
+        self.assembler.put(Frame(OP_TEXT, b"ca", fin=False))
+        await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_CONT, b"f\xc3", fin=False))
+        await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_CONT, b"\xa9"))
+        self.assertEqual(await task, ["ca", "f", "é"])
+
+    async def test_get_iter_fragmented_binary(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"t", fin=False))
+        self.assembler.put(Frame(OP_CONT, memoryview(b"ea")))
+        self.assertEqual(await self._collect(), [b"t", b"ea"])
+
+    async def test_get_iter_decode_text_false(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"caf\xc3", fin=False))
+        self.assembler.put(Frame(OP_CONT, b"\xa9"))
+        self.assertEqual(await self._collect(decode=False), [b"caf\xc3", b"\xa9"])
+
+    async def test_get_iter_decode_binary_true(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"te", fin=False))
+        self.assembler.put(Frame(OP_CONT, b"a"))
+        self.assertEqual(await self._collect(decode=True), ["te", "a"])
+
+    async def test_get_iter_resumes_cancelled_get(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"ca", fin=False))
+        self.assembler.put(Frame(OP_CONT, b"f", fin=False))
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assembler.put(Frame(OP_CONT, b"\xc3\xa9"))
+        self.assertEqual(await self._collect(), ["caf", "é"])
+
+    async def test_get_iter_resumes_cancelled_get_binary(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"te", fin=False))
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assembler.put(Frame(OP_CONT, b"a"))
+        self.assertEqual(await self._collect(), [b"te", b"a"])
+
+    async def test_get_iter_resumes_cancelled_get_with_decode(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"caf", fin=False))
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assembler.put(Frame(OP_CONT, b"\xc3\xa9"))
+        self.assertEqual(await self._collect(decode=False), [b"caf", b"\xc3\xa9"])
+
+    async def test_get_iter_interrupted_drops_rest_of_message(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"ca", fin=False))
+        self.assembler.put(Frame(OP_CONT, b"f", fin=False))
+        iterator = self.assembler.get_iter()
+        self.assertEqual(await anext(iterator), "ca")
+        await iterator.aclose()
+        # The rest of the message is dropped, whether it's already queued or
+        # not, and the next message is intact.
+        self.assembler.put(Frame(OP_CONT, b"\xc3\xa9"))
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertEqual(await self.assembler.get(), b"tea")
+
+    async def test_get_iter_cancelled_before_first_fragment(self) -> None:
+        task = asyncio.create_task(self._collect())
+        await asyncio.sleep(0)
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertEqual(await self.assembler.get(), b"tea")
+
+    async def test_get_iter_concurrently(self) -> None:
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        with self.assertRaises(ConcurrencyError):
+            await self._collect()
+        task.cancel()
+
+    async def test_get_iter_after_close(self) -> None:
+        self.assembler.close()
+        with self.assertRaises(EOFError):
+            await self._collect()
+
+    async def _collect(self, decode: bool | None = None) -> list[str | bytes]:
+        return [fragment async for fragment in self.assembler.get_iter(decode)]
+
+    # put
+
+    async def test_put_after_close(self) -> None:
+        self.assembler.close()
+        with self.assertRaises(EOFError):
+            self.assembler.put(Frame(OP_BINARY, b"tea"))
+
+    async def test_close_is_idempotent(self) -> None:
+        self.assembler.close()
+        self.assembler.close()
+        self.assertTrue(self.assembler.closed)
+
+    # flow control
+
+    async def test_pause_above_high_water_mark(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"a"))
+        self.assembler.put(Frame(OP_BINARY, b"b"))
+        self.pause.assert_not_called()
+        self.assembler.put(Frame(OP_BINARY, b"c"))
+        self.pause.assert_called_once_with()
+        self.assertTrue(self.assembler.paused)
+        self.assertEqual(len(self.assembler), 3)
+        # Pausing happens once until reading resumes.
+        self.assembler.put(Frame(OP_BINARY, b"d"))
+        self.pause.assert_called_once_with()
+
+    async def test_resume_at_low_water_mark(self) -> None:
+        for data in [b"a", b"b", b"c"]:
+            self.assembler.put(Frame(OP_BINARY, data))
+        self.assertEqual(await self.assembler.get(), b"a")
+        self.resume.assert_not_called()
+        self.assertEqual(await self.assembler.get(), b"b")
+        self.resume.assert_called_once_with()
+        self.assertFalse(self.assembler.paused)
+
+    async def test_long_fragmented_message_doesnt_stall(self) -> None:
+        """A reader waiting for a message drains the queue as frames arrive."""
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_BINARY, b"a", fin=False))
+        for _ in range(10):
+            self.assembler.put(Frame(OP_CONT, b"a", fin=False))
+            await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_CONT, b"a"))
+        self.assertEqual(await task, b"a" * 12)
+        self.pause.assert_not_called()
+
+    async def test_no_flow_control(self) -> None:
+        assembler = Assembler(pause=self.pause)
+        for _ in range(100):
+            assembler.put(Frame(OP_BINARY, b"a"))
+        self.pause.assert_not_called()
+        self.assertIsNone(assembler.high)
+
+    async def test_default_water_marks(self) -> None:
+        self.assertEqual((Assembler(high=16).high, Assembler(high=16).low), (16, 4))
+        self.assertEqual((Assembler(low=4).high, Assembler(low=4).low), (16, 4))
+
+
+class AssemblerArgumentsTests(unittest.TestCase):
+    def test_negative_low(self) -> None:
+        with self.assertRaises(ValueError):
+            Assembler(high=1, low=-1)
+
+    def test_high_below_low(self) -> None:
+        with self.assertRaises(ValueError):
+            Assembler(high=1, low=2)
+
+    def test_default_callbacks(self) -> None:
+        assembler = Assembler(high=0)
+        assembler.put(Frame(OP_BINARY, b"a"))
+        self.assertTrue(assembler.paused)
+        assembler._pop()
+        self.assertFalse(assembler.paused)

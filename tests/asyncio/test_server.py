@@ -1,0 +1,844 @@
+"""Tests for websockets.asyncio.server, over real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import http
+import importlib
+import logging
+import os
+import socket
+import sys
+import tempfile
+import types
+import unittest.mock
+from typing import Any
+
+import websockets.asyncio.server as server_module
+from websockets.asyncio.client import ClientConnection, connect, unix_connect
+from websockets.asyncio.compatibility import ExceptionGroup
+from websockets.asyncio.server import (
+    Server,
+    ServerConnection,
+    basic_auth,
+    broadcast,
+    serve,
+    unix_serve,
+)
+from websockets.client import ClientProtocol
+from websockets.exceptions import (
+    ConcurrencyError,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    InvalidMessage,
+    InvalidStatus,
+)
+from websockets.frames import OP_CLOSE, OP_TEXT, Close, CloseCode, Frame
+from websockets.http11 import Request, Response
+from websockets.protocol import CLOSED, OPEN
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
+
+from .utils import (
+    CLIENT_CONTEXT,
+    MS,
+    SERVER_CONTEXT,
+    AsyncTestCase,
+    get_host_port,
+    get_uri,
+    wait_for,
+)
+
+DEFLATE = "websockets.extensions.permessage_deflate"
+
+
+async def echo(websocket: ServerConnection) -> None:
+    async for message in websocket:
+        await websocket.send(message)
+
+
+async def wait_closed(websocket: ServerConnection) -> None:
+    await websocket.wait_closed()
+
+
+async def raw_request(server: Server, request: bytes) -> bytes:
+    """Send bytes on a plain TCP connection; return what the server answers."""
+    host, port = server.sockets[0].getsockname()[:2]
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(request)
+        return await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+class ServeTests(AsyncTestCase):
+    async def test_echo(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            async with connect(get_uri(server)) as client:
+                await client.send("café")
+                self.assertEqual(await client.recv(), "café")
+                await client.send(b"tea")
+                self.assertEqual(await client.recv(), b"tea")
+            self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
+
+    async def test_await_serve(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0)
+        async with server:
+            self.assertIs(server.get_loop(), asyncio.get_running_loop())
+            self.assertTrue(server.is_serving())
+            async with connect(get_uri(server)) as client:
+                await client.send("café")
+                self.assertEqual(await client.recv(), "café")
+        self.assertFalse(server.is_serving())
+
+    async def test_handler_returns(self) -> None:
+        """When the handler returns, the connection closes with 1000."""
+
+        async def handler(websocket: ServerConnection) -> None:
+            await websocket.send("bye")
+
+        async with (
+            serve(handler, "127.0.0.1", 0) as server,
+            connect(get_uri(server)) as client,
+        ):
+            self.assertEqual(await client.recv(), "bye")
+            with self.assertRaises(ConnectionClosedOK):
+                await client.recv()
+            self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
+
+    async def test_handler_raises(self) -> None:
+        """When the handler fails, the error is logged; the code is 1011."""
+
+        async def handler(websocket: ServerConnection) -> None:
+            raise RuntimeError("boom")
+
+        async with serve(handler, "127.0.0.1", 0) as server:
+            with self.assertLogs("websockets.server", logging.ERROR) as logs:
+                async with connect(get_uri(server)) as client:
+                    with self.assertRaises(ConnectionClosedError) as raised:
+                        await client.recv()
+        self.assertEqual(raised.exception.code, CloseCode.INTERNAL_ERROR)
+        self.assertEqual(logs.records[0].getMessage(), "connection handler failed")
+        self.assertIsNotNone(logs.records[0].exc_info)
+
+    async def test_handler_cancelled(self) -> None:
+        async with (
+            serve(wait_closed, "127.0.0.1", 0) as server,
+            connect(get_uri(server)) as client,
+        ):
+            await wait_for(lambda: bool(server.connections))
+            (connection,) = server.connections
+            server.handlers[connection].cancel()
+            with self.assertRaises(ConnectionClosedError) as raised:
+                await client.recv()
+            self.assertEqual(raised.exception.code, CloseCode.ABNORMAL_CLOSURE)
+
+    async def test_request_and_response(self) -> None:
+        seen: list[tuple[Request | None, Response | None]] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            seen.append((websocket.request, websocket.response))
+
+        async with (
+            serve(handler, "127.0.0.1", 0) as server,
+            connect(get_uri(server) + "path?query") as client,
+        ):
+            await client.wait_closed()
+        ((request, response),) = seen
+        assert request is not None and response is not None
+        self.assertEqual(request.path, "/path?query")
+        self.assertEqual(response.status_code, 101)
+        assert client.request is not None and client.response is not None
+        self.assertEqual(client.request.path, "/path?query")
+        self.assertEqual(client.response.status_code, 101)
+
+    async def test_connections(self) -> None:
+        async with serve(wait_closed, "127.0.0.1", 0) as server:
+            self.assertEqual(server.connections, set())
+            async with connect(get_uri(server)):
+                await wait_for(lambda: bool(server.connections))
+                (connection,) = server.connections
+                self.assertIsInstance(connection, ServerConnection)
+                self.assertIs(connection.server, server)
+
+    async def test_keepalive(self) -> None:
+        async with (
+            serve(wait_closed, "127.0.0.1", 0, ping_interval=10 * MS) as server,
+            connect(get_uri(server)),
+        ):
+            await wait_for(lambda: bool(server.connections))
+            (connection,) = server.connections
+            await wait_for(lambda: connection.latency > 0)
+
+    async def test_logs(self) -> None:
+        with self.assertLogs("websockets.server", logging.INFO) as logs:
+            async with serve(echo, "127.0.0.1", 0) as server:
+                host, port = server.sockets[0].getsockname()
+                async with connect(get_uri(server)):
+                    pass
+        messages = [record.getMessage() for record in logs.records]
+        self.assertEqual(messages[0], f"server listening on {host}:{port}")
+        self.assertIn("connection open", messages)
+        self.assertIn("connection closed", messages)
+        self.assertEqual(messages[-2:], ["server closing", "server closed"])
+
+    async def test_ipv6(self) -> None:
+        if not socket.has_ipv6:  # pragma: no cover
+            self.skipTest("IPv6 isn't available")
+        with self.assertLogs("websockets.server", logging.INFO) as logs:
+            try:
+                server = await serve(echo, "::1", 0)
+            except OSError:  # pragma: no cover
+                self.skipTest("IPv6 isn't available")
+        port = server.sockets[0].getsockname()[1]
+        async with server, connect(get_uri(server)) as client:
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+        self.assertEqual(logs.records[0].getMessage(), f"server listening on [::1]:{port}")
+
+    async def test_tls(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, ssl=SERVER_CONTEXT) as server:
+            async with connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT) as client:
+                await client.send("café")
+                self.assertEqual(await client.recv(), "café")
+                self.assertIsNotNone(client.transport.get_extra_info("ssl_object"))
+            self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
+
+    async def test_tls_without_timeouts(self) -> None:
+        async with (
+            serve(
+                echo,
+                "127.0.0.1",
+                0,
+                ssl=SERVER_CONTEXT,
+                open_timeout=None,
+                close_timeout=None,
+            ) as server,
+            connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT) as client,
+        ):
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+
+    async def test_tls_server_closes(self) -> None:
+        """Without half-close, TLS connections still close cleanly."""
+
+        async def handler(websocket: ServerConnection) -> None:
+            await websocket.close()
+
+        with self.assertLogs("websockets.server", logging.DEBUG) as logs:
+            async with (
+                serve(handler, "127.0.0.1", 0, ssl=SERVER_CONTEXT) as server,
+                connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT) as client,
+            ):
+                with self.assertRaises(ConnectionClosedOK):
+                    await client.recv()
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn("x closing TCP connection", messages)
+
+    async def test_unix(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+            with self.assertLogs("websockets.server", logging.INFO) as logs:
+                async with unix_serve(echo, path):
+                    async with unix_connect(path) as client:
+                        await client.send("café")
+                        self.assertEqual(await client.recv(), "café")
+                    async with unix_connect(path, "ws://example.com/") as client:
+                        assert client.request is not None
+                        self.assertEqual(client.request.headers["Host"], "example.com")
+        self.assertEqual(logs.records[0].getMessage(), f"server listening on {path}")
+
+    async def test_custom_logger(self) -> None:
+        logger = logging.getLogger("test.server")
+        with self.assertLogs("test.server", logging.INFO) as logs:
+            async with (
+                serve(echo, "127.0.0.1", 0, logger=logger) as server,
+                connect(get_uri(server)),
+            ):
+                pass
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn("connection open", messages)
+        self.assertIn("server closed", messages)
+
+    async def test_compression(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0, compression=None) as server,
+            connect(get_uri(server), compression=None) as client,
+        ):
+            self.assertNotIn("Sec-WebSocket-Extensions", client.request.headers)  # type: ignore[union-attr]
+
+    async def test_unsupported_compression(self) -> None:
+        with self.assertRaises(ValueError):
+            serve(echo, "127.0.0.1", 0, compression="xz")
+
+    async def test_subprotocols(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0, subprotocols=[Subprotocol("chat")]) as server,
+            connect(get_uri(server), subprotocols=[Subprotocol("chat")]) as client,
+        ):
+            self.assertEqual(client.subprotocol, "chat")
+
+    async def test_select_subprotocol(self) -> None:
+        seen: list[Any] = []
+
+        def select_subprotocol(
+            connection: ServerConnection, subprotocols: Any
+        ) -> Subprotocol | None:
+            seen.append((connection, list(subprotocols)))
+            return Subprotocol("superchat")
+
+        async with serve(echo, "127.0.0.1", 0, select_subprotocol=select_subprotocol) as server:
+            offer = [Subprotocol("chat"), Subprotocol("superchat")]
+            async with connect(get_uri(server), subprotocols=offer) as client:
+                self.assertEqual(client.subprotocol, "superchat")
+        ((connection, subprotocols),) = seen
+        self.assertIsInstance(connection, ServerConnection)
+        self.assertEqual(subprotocols, ["chat", "superchat"])
+
+    async def test_origins(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, origins=["https://example.com"]) as server:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(get_uri(server), origin="https://evil.example")  # type: ignore[arg-type]
+            self.assertEqual(raised.exception.response.status_code, 403)
+
+    async def test_custom_connection_class(self) -> None:
+        class MyConnection(ServerConnection):
+            pass
+
+        seen: list[ServerConnection] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            seen.append(websocket)
+
+        async with (
+            serve(handler, "127.0.0.1", 0, create_connection=MyConnection) as server,
+            connect(get_uri(server)) as client,
+        ):
+            await client.wait_closed()
+        self.assertIsInstance(seen[0], MyConnection)
+
+
+class CompressionTests(AsyncTestCase):
+    def test_without_ws_deflate(self) -> None:
+        with unittest.mock.patch.dict(sys.modules, {DEFLATE: None}):
+            self.assertIsNone(server_module._enable_deflate(None))
+
+    def test_with_ws_deflate(self) -> None:
+        module = types.ModuleType(DEFLATE)
+        module.enable_server_permessage_deflate = lambda extensions: ["deflate"]  # type: ignore[attr-defined]
+        with unittest.mock.patch.dict(sys.modules, {DEFLATE: module}):
+            self.assertEqual(server_module._enable_deflate(None), ["deflate"])
+
+    def test_ws_deflate_broken(self) -> None:
+        """A missing dependency of ws-deflate isn't mistaken for its absence."""
+        error = ModuleNotFoundError("No module named 'zlib'", name="zlib")
+        with (
+            unittest.mock.patch.object(importlib, "import_module", side_effect=error),
+            self.assertRaises(ModuleNotFoundError),
+        ):
+            server_module._enable_deflate(None)
+
+
+class HandshakeTests(AsyncTestCase):
+    async def test_process_request_response(self) -> None:
+        def process_request(connection: ServerConnection, request: Request) -> Response | None:
+            if request.path == "/health":
+                return connection.respond(http.HTTPStatus.OK, "OK\n")
+            return None
+
+        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(get_uri(server) + "health")
+            self.assertEqual(raised.exception.response.status_code, 200)
+            self.assertEqual(raised.exception.response.body, b"OK\n")
+            async with connect(get_uri(server)) as client:
+                await client.send("café")
+                self.assertEqual(await client.recv(), "café")
+
+    async def test_async_process_request(self) -> None:
+        async def process_request(
+            connection: ServerConnection, request: Request
+        ) -> Response | None:
+            await asyncio.sleep(0)
+            return connection.respond(http.HTTPStatus.FORBIDDEN, "Forbidden\n")
+
+        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(get_uri(server))
+            self.assertEqual(raised.exception.response.status_code, 403)
+
+    async def test_process_request_raises(self) -> None:
+        def process_request(connection: ServerConnection, request: Request) -> None:
+            raise RuntimeError("boom")
+
+        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+            with (
+                self.assertLogs("websockets.server", logging.ERROR) as logs,
+                self.assertRaises(InvalidStatus) as raised,
+            ):
+                await connect(get_uri(server))
+        self.assertEqual(raised.exception.response.status_code, 500)
+        self.assertEqual(logs.records[0].getMessage(), "process_request failed")
+
+    async def test_process_response(self) -> None:
+        def process_response(
+            connection: ServerConnection, request: Request, response: Response
+        ) -> None:
+            response.headers["X-Test"] = "yes"
+
+        async with (
+            serve(echo, "127.0.0.1", 0, process_response=process_response) as server,
+            connect(get_uri(server)) as client,
+        ):
+            assert client.response is not None
+            self.assertEqual(client.response.headers["X-Test"], "yes")
+
+    async def test_async_process_response_replaces(self) -> None:
+        async def process_response(
+            connection: ServerConnection, request: Request, response: Response
+        ) -> Response:
+            return connection.respond(http.HTTPStatus.IM_A_TEAPOT, "Tea\n")
+
+        async with serve(echo, "127.0.0.1", 0, process_response=process_response) as server:
+            with self.assertRaises(InvalidStatus) as raised:
+                await connect(get_uri(server))
+            self.assertEqual(raised.exception.response.status_code, 418)
+
+    async def test_process_response_raises(self) -> None:
+        def process_response(
+            connection: ServerConnection, request: Request, response: Response
+        ) -> None:
+            raise RuntimeError("boom")
+
+        async with serve(echo, "127.0.0.1", 0, process_response=process_response) as server:
+            with (
+                self.assertLogs("websockets.server", logging.ERROR) as logs,
+                self.assertRaises(InvalidStatus) as raised,
+            ):
+                await connect(get_uri(server))
+        self.assertEqual(raised.exception.response.status_code, 500)
+        self.assertEqual(logs.records[0].getMessage(), "process_response failed")
+
+    async def test_server_header(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0, server_header="Test/1.0") as server,
+            connect(get_uri(server)) as client,
+        ):
+            assert client.response is not None
+            self.assertEqual(client.response.headers["Server"], "Test/1.0")
+
+    async def test_no_server_header(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0, server_header=None) as server,
+            connect(get_uri(server)) as client,
+        ):
+            assert client.response is not None
+            self.assertNotIn("Server", client.response.headers)
+
+    async def test_invalid_request(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            response = await raw_request(server, b"garbage\r\n\r\n")
+        self.assertTrue(response.startswith(b"HTTP/1.1 400 Bad Request\r\n"))
+
+    async def test_http_request(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            response = await raw_request(server, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        self.assertTrue(response.startswith(b"HTTP/1.1 426 Upgrade Required\r\n"))
+
+    async def test_client_goes_away(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            host, port = server.sockets[0].getsockname()
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write_eof()
+            self.assertEqual(await reader.read(), b"")
+            writer.close()
+            await writer.wait_closed()
+
+    async def test_frames_sent_with_request(self) -> None:
+        """Frames that arrive along with the request are processed."""
+        request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+        async with serve(echo, "127.0.0.1", 0) as server:
+            reader, writer = await asyncio.open_connection(*get_host_port(server))
+            writer.write(request.serialize() + Frame(OP_TEXT, b"hello").serialize(mask=True))
+            response = await reader.readuntil(b"\r\n\r\n")
+            self.assertTrue(response.startswith(b"HTTP/1.1 101 Switching Protocols\r\n"))
+            self.assertEqual(await reader.readexactly(7), b"\x81\x05hello")
+            close = Close(CloseCode.NORMAL_CLOSURE, "").serialize()
+            writer.write(Frame(OP_CLOSE, close).serialize(mask=True))
+            self.assertEqual(await reader.read(), b"\x88\x02" + close)
+            writer.close()
+            await writer.wait_closed()
+
+    async def test_client_goes_away_during_handshake(self) -> None:
+        """The handler doesn't run when the client leaves during the handshake."""
+        handled: list[ServerConnection] = []
+
+        async def process_request(connection: ServerConnection, request: Request) -> None:
+            await connection.wait_closed()
+
+        async def handler(websocket: ServerConnection) -> None:
+            handled.append(websocket)  # pragma: no cover
+
+        request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+        async with serve(handler, "127.0.0.1", 0, process_request=process_request) as server:
+            _reader, writer = await asyncio.open_connection(*get_host_port(server))
+            writer.write(request.serialize())
+            await wait_for(lambda: bool(server.handlers))
+            (connection,) = server.handlers
+            await wait_for(lambda: connection.request is not None)
+            writer.transport.abort()
+            await wait_for(lambda: not server.handlers)
+        self.assertEqual(handled, [])
+        self.assertIs(connection.state, CLOSED)
+
+    async def test_cancelled_during_handshake(self) -> None:
+        event = asyncio.Event()
+
+        async def process_request(connection: ServerConnection, request: Request) -> None:
+            event.set()
+            await connection.wait_closed()
+
+        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+            task = asyncio.ensure_future(connect(get_uri(server)))
+            await event.wait()
+            (connection,) = server.handlers
+            server.handlers[connection].cancel()
+            with self.assertRaises((InvalidMessage, OSError)):
+                await task
+
+    async def test_handshake_crashes(self) -> None:
+        class BrokenConnection(ServerConnection):
+            async def handshake(self, *args: Any, **kwargs: Any) -> None:
+                raise RuntimeError("boom")
+
+        async with serve(echo, "127.0.0.1", 0, create_connection=BrokenConnection) as server:
+            with (
+                self.assertLogs("websockets.server", logging.ERROR) as logs,
+                self.assertRaises((InvalidMessage, OSError)),
+            ):
+                await connect(get_uri(server))
+        self.assertEqual(logs.records[0].getMessage(), "opening handshake failed")
+
+    async def test_handler_crashes(self) -> None:
+        class BrokenConnection(ServerConnection):
+            async def close(self, code: int = 1000, reason: str = "") -> None:
+                raise RuntimeError("boom")
+
+        async def handler(websocket: ServerConnection) -> None:
+            pass
+
+        async with serve(handler, "127.0.0.1", 0, create_connection=BrokenConnection) as server:
+            with self.assertLogs("websockets.server", logging.ERROR) as logs:
+                async with connect(get_uri(server)) as client:
+                    with self.assertRaises(ConnectionClosedError):
+                        await client.recv()
+        self.assertEqual(logs.records[0].getMessage(), "unexpected error in connection handler")
+
+    async def test_open_timeout(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, open_timeout=20 * MS) as server:
+            host, port = server.sockets[0].getsockname()
+            with self.assertLogs("websockets.server", logging.INFO) as logs:
+                reader, writer = await asyncio.open_connection(host, port)
+                try:
+                    self.assertEqual(await reader.read(), b"")
+                except ConnectionResetError:  # pragma: no cover
+                    pass
+                finally:
+                    writer.close()
+                    await writer.wait_closed()
+        self.assertEqual(logs.records[0].getMessage(), "opening handshake timed out")
+
+
+class CloseServerTests(AsyncTestCase):
+    async def test_close_closes_connections(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0)
+        client = await connect(get_uri(server))
+        server.close()
+        with self.assertRaises(ConnectionClosedOK) as raised:
+            await client.recv()
+        self.assertEqual(raised.exception.code, CloseCode.GOING_AWAY)
+        await server.wait_closed()
+        server.close()  # idempotent
+
+    async def test_close_with_code_and_reason(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0)
+        client = await connect(get_uri(server))
+        server.close(code=CloseCode.TRY_AGAIN_LATER, reason="maintenance")
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await client.recv()
+        self.assertEqual(raised.exception.code, CloseCode.TRY_AGAIN_LATER)
+        self.assertEqual(raised.exception.reason, "maintenance")
+        await server.wait_closed()
+
+    async def test_close_without_closing_connections(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0)
+        client = await connect(get_uri(server))
+        server.close(close_connections=False)
+        await client.send("café")
+        self.assertEqual(await client.recv(), "café")
+        wait_task = asyncio.create_task(server.wait_closed())
+        await asyncio.sleep(0)
+        self.assertFalse(wait_task.done())
+        await client.close()
+        await wait_task
+
+    async def test_close_connection_without_request(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0)
+        host, port = server.sockets[0].getsockname()
+        reader, writer = await asyncio.open_connection(host, port)
+        await wait_for(lambda: bool(server.handlers))
+        server.close()
+        self.assertEqual(await reader.read(), b"")
+        writer.close()
+        await writer.wait_closed()
+        await server.wait_closed()
+
+    async def test_close_during_handshake(self) -> None:
+        """Handshakes that complete while the server is closing get a 503."""
+        event = asyncio.Event()
+
+        async def process_request(connection: ServerConnection, request: Request) -> None:
+            event.set()
+            await asyncio.sleep(20 * MS)
+
+        server = await serve(echo, "127.0.0.1", 0, process_request=process_request)
+        connect_task = asyncio.ensure_future(connect(get_uri(server)))
+        await event.wait()
+        server.close()
+        with self.assertRaises(InvalidStatus) as raised:
+            await connect_task
+        self.assertEqual(raised.exception.response.status_code, 503)
+        await server.wait_closed()
+
+    async def test_close_after_handshake_accepted(self) -> None:
+        """Connections accepted while the server is closing close with 1001."""
+        event = asyncio.Event()
+
+        async def process_response(
+            connection: ServerConnection, request: Request, response: Response
+        ) -> None:
+            event.set()
+            await asyncio.sleep(20 * MS)
+
+        server = await serve(echo, "127.0.0.1", 0, process_response=process_response)
+        connect_task = asyncio.ensure_future(connect(get_uri(server)))
+        await event.wait()
+        server.close()
+        client = await connect_task
+        with self.assertRaises(ConnectionClosedOK) as raised:
+            await client.recv()
+        self.assertEqual(raised.exception.code, CloseCode.GOING_AWAY)
+        await server.wait_closed()
+
+    async def test_serve_forever_cancelled(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0, start_serving=False)
+        self.assertFalse(server.is_serving())
+        task = asyncio.create_task(server.serve_forever())
+        await wait_for(server.is_serving)
+        client = await connect(get_uri(server))
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assertEqual(client.close_code, CloseCode.GOING_AWAY)
+
+    async def test_serve_forever_returns_when_closed(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0)
+        task = asyncio.create_task(server.serve_forever())
+        await asyncio.sleep(0)
+        server.close()
+        await task
+
+    async def test_start_serving(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0, start_serving=False)
+        self.assertFalse(server.is_serving())
+        await server.start_serving()
+        self.assertTrue(server.is_serving())
+        async with server, connect(get_uri(server)) as client:
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+
+
+class BroadcastTests(AsyncTestCase):
+    async def asyncSetUp(self) -> None:
+        self.server = await serve(wait_closed, "127.0.0.1", 0)
+        self.clients: list[ClientConnection] = [
+            await connect(get_uri(self.server)) for _ in range(3)
+        ]
+        await wait_for(lambda: len(self.server.connections) == 3)
+
+    async def asyncTearDown(self) -> None:
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def test_broadcast_text(self) -> None:
+        broadcast(self.server.connections, "café")
+        for client in self.clients:
+            self.assertEqual(await client.recv(), "café")
+
+    async def test_broadcast_binary(self) -> None:
+        broadcast(self.server.connections, b"tea")
+        for client in self.clients:
+            self.assertEqual(await client.recv(), b"tea")
+
+    async def test_broadcast_override_type(self) -> None:
+        broadcast(self.server.connections, b"tea", text=True)
+        broadcast(self.server.connections, "tea", text=False)
+        for client in self.clients:
+            self.assertEqual(await client.recv(), "tea")
+            self.assertEqual(await client.recv(), b"tea")
+
+    async def test_broadcast_skips_closed_connections(self) -> None:
+        connections = list(self.server.connections)
+        await self.clients[0].close()
+        await wait_for(lambda: len(self.server.connections) == 2)
+        broadcast(connections, "café", raise_exceptions=True)
+        for client in self.clients[1:]:
+            self.assertEqual(await client.recv(), "café")
+
+    async def test_broadcast_unsupported_type(self) -> None:
+        with self.assertRaises(TypeError):
+            broadcast(self.server.connections, 42)  # type: ignore[arg-type]
+
+    async def test_broadcast_skips_fragmented_message(self) -> None:
+        connection = next(iter(self.server.connections))
+        event = asyncio.Event()
+
+        async def fragments() -> Any:
+            yield "ca"
+            await event.wait()
+            yield "fé"
+
+        task = asyncio.create_task(connection.send(fragments()))
+        await asyncio.sleep(0)
+        with self.assertLogs("websockets.server", logging.WARNING) as logs:
+            broadcast([connection], "tea")
+        self.assertEqual(
+            logs.records[0].getMessage(), "skipped broadcast: sending a fragmented message"
+        )
+        with self.assertRaises(ExceptionGroup) as raised:
+            broadcast([connection], "tea", raise_exceptions=True)
+        self.assertIsInstance(raised.exception.exceptions[0], ConcurrencyError)
+        event.set()
+        await task
+
+    async def test_broadcast_write_failure(self) -> None:
+        connection = next(iter(self.server.connections))
+
+        def fail(data: Any) -> None:
+            raise RuntimeError("boom")
+
+        connection.protocol.send_text = fail  # type: ignore[method-assign]
+        with self.assertLogs("websockets.server", logging.WARNING) as logs:
+            broadcast([connection], "tea")
+        self.assertEqual(
+            logs.records[0].getMessage(),
+            "skipped broadcast: failed to write message: RuntimeError: boom",
+        )
+        with self.assertRaises(ExceptionGroup) as raised:
+            broadcast([connection], "tea", raise_exceptions=True)
+        self.assertIsInstance(raised.exception.exceptions[0].__cause__, RuntimeError)
+
+
+class BasicAuthTests(AsyncTestCase):
+    async def authenticate(self, process_request: Any, **kwargs: Any) -> str:
+        """Connect with the given client arguments; return the username."""
+        usernames: list[str] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            usernames.append(websocket.username)
+
+        async with serve(handler, "127.0.0.1", 0, process_request=process_request) as server:
+            uri = get_uri(server)
+            if "userinfo" in kwargs:
+                uri = uri.replace("ws://", f"ws://{kwargs.pop('userinfo')}@")
+            async with connect(uri, **kwargs) as client:
+                await client.wait_closed()
+        return usernames[0]
+
+    async def test_credentials(self) -> None:
+        process_request = basic_auth(realm="test", credentials=("hello", "iloveyou"))
+        username = await self.authenticate(process_request, userinfo="hello:iloveyou")
+        self.assertEqual(username, "hello")
+
+    async def test_list_of_credentials(self) -> None:
+        process_request = basic_auth(credentials=[("hello", "iloveyou"), ("bye", "ihateyou")])
+        username = await self.authenticate(process_request, userinfo="bye:ihateyou")
+        self.assertEqual(username, "bye")
+
+    async def test_check_credentials(self) -> None:
+        def check_credentials(username: str, password: str) -> bool:
+            return password == "iloveyou"
+
+        process_request = basic_auth(check_credentials=check_credentials)
+        username = await self.authenticate(process_request, userinfo="hello:iloveyou")
+        self.assertEqual(username, "hello")
+
+    async def test_async_check_credentials(self) -> None:
+        async def check_credentials(username: str, password: str) -> bool:
+            return password == "iloveyou"
+
+        process_request = basic_auth(check_credentials=check_credentials)
+        username = await self.authenticate(process_request, userinfo="hello:iloveyou")
+        self.assertEqual(username, "hello")
+
+    async def assert_unauthorized(self, body: bytes, **kwargs: Any) -> None:
+        process_request = basic_auth(realm="test", credentials=("hello", "iloveyou"))
+        with self.assertRaises(InvalidStatus) as raised:
+            await self.authenticate(process_request, **kwargs)
+        response = raised.exception.response
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(
+            response.headers["WWW-Authenticate"], 'Basic realm="test", charset="UTF-8"'
+        )
+        self.assertEqual(response.body, body)
+
+    async def test_missing_credentials(self) -> None:
+        await self.assert_unauthorized(b"Missing credentials\n")
+
+    async def test_wrong_password(self) -> None:
+        await self.assert_unauthorized(b"Invalid credentials\n", userinfo="hello:ihateyou")
+
+    async def test_unknown_user(self) -> None:
+        await self.assert_unauthorized(b"Invalid credentials\n", userinfo="bye:iloveyou")
+
+    async def test_unsupported_credentials(self) -> None:
+        await self.assert_unauthorized(
+            b"Unsupported credentials\n",
+            additional_headers={"Authorization": "Bearer token"},
+        )
+
+    async def test_too_many_credentials(self) -> None:
+        token = base64.b64encode(b"hello:iloveyou").decode()
+        await self.assert_unauthorized(
+            b"Too many credentials\n",
+            additional_headers=[("Authorization", f"Basic {token}")] * 2,
+        )
+
+    async def test_invalid_arguments(self) -> None:
+        with self.assertRaises(TypeError):
+            basic_auth()
+        with self.assertRaises(TypeError):
+            basic_auth(credentials=("a", "b"), check_credentials=lambda u, p: True)
+        with self.assertRaises(TypeError):
+            basic_auth(credentials=42)  # type: ignore[arg-type]
+        with self.assertRaises(TypeError):
+            basic_auth(credentials=[("a", "b"), ("c",)])  # type: ignore[list-item]
+
+
+class ServerConnectionTests(AsyncTestCase):
+    async def test_state_after_close(self) -> None:
+        seen: list[ServerConnection] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            seen.append(websocket)
+            self.assertIs(websocket.state, OPEN)
+
+        async with (
+            serve(handler, "127.0.0.1", 0) as server,
+            connect(get_uri(server)) as client,
+        ):
+            await client.wait_closed()
+        self.assertIs(seen[0].state, CLOSED)
