@@ -371,6 +371,23 @@ class TestExtensions:
         handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op; bad")))
         assert isinstance(client.handshake_exc, NegotiationError)
 
+    def test_factory_crashes(self, caplog: pytest.LogCaptureFixture) -> None:
+        class Broken(OpFactory):
+            def process_response_params(
+                self, params: Sequence[ExtensionParameter], accepted: Sequence[Extension]
+            ) -> Extension:
+                raise ValueError("bug in extension")
+
+        client = make_client(extensions=[Broken()])
+        with caplog.at_level(logging.ERROR, logger="websockets.client"):
+            handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op")))
+        assert "opening handshake failed" in caplog.text
+        assert isinstance(client.handshake_exc, ValueError)
+        # The parser survives: EOF completes the closing of the connection.
+        assert client.data_to_send() == [SEND_EOF]
+        client.receive_eof()
+        assert client.state is CLOSED
+
     def test_invalid_header(self) -> None:
         client = make_client(extensions=[OpFactory()])
         handshake(client, response_bytes(client, ("Sec-WebSocket-Extensions", "x-op;;")))

@@ -5,10 +5,20 @@ The client sends the opening handshake request built by
 (:rfc:`6455#section-4.1`); then :class:`~websockets.protocol.Protocol` takes
 over.
 
+This module also holds the policy that every client I/O layer applies around
+the handshake, so that it's written once: which failed attempts are worth
+retrying (:func:`process_exception`), how long to wait before retrying
+(:func:`backoff`) and how to follow HTTP redirects (:func:`follow_redirect`).
+None of it performs I/O: the functions take values and return values.
+
 """
 
 from __future__ import annotations
 
+import os
+import random
+import sys
+import urllib.parse
 from collections.abc import Generator, Sequence
 
 from .datastructures import Headers, MultipleValuesError
@@ -19,7 +29,9 @@ from .exceptions import (
     InvalidMessage,
     InvalidStatus,
     InvalidUpgrade,
+    InvalidURI,
     NegotiationError,
+    SecurityError,
 )
 from .extensions import ClientExtensionFactory, Extension
 from .headers import (
@@ -38,10 +50,61 @@ from .headers import (
 from .http11 import Request, Response
 from .protocol import CLIENT, CONNECTING, OPEN, Protocol, State
 from .typing import ExtensionName, ExtensionParameter, LoggerLike, Origin, Subprotocol
-from .uri import WebSocketURI
+from .uri import WebSocketURI, parse_uri
 from .utils import accept_key, generate_key
 
+# backoff, process_exception, follow_redirect and the constants below are
+# public but, as upstream, not re-exported by the websockets package.
 __all__ = ["ClientProtocol"]
+
+
+BACKOFF_INITIAL_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_INITIAL_DELAY", "5"))
+"""Upper bound of the random delay before the first reconnection, in seconds.
+
+Set the ``WEBSOCKETS_BACKOFF_INITIAL_DELAY`` environment variable to change
+it; 5 seconds by default.
+
+"""
+
+BACKOFF_MIN_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_MIN_DELAY", "3.1"))
+"""Delay before the second reconnection, in seconds.
+
+Set the ``WEBSOCKETS_BACKOFF_MIN_DELAY`` environment variable to change it;
+3.1 seconds by default.
+
+"""
+
+BACKOFF_MAX_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_MAX_DELAY", "90.0"))
+"""Longest delay between reconnections, in seconds.
+
+Set the ``WEBSOCKETS_BACKOFF_MAX_DELAY`` environment variable to change it;
+90 seconds by default.
+
+"""
+
+BACKOFF_FACTOR = float(os.environ.get("WEBSOCKETS_BACKOFF_FACTOR", "1.618"))
+"""Factor by which the delay grows after each failed reconnection.
+
+Set the ``WEBSOCKETS_BACKOFF_FACTOR`` environment variable to change it; 1.618
+by default.
+
+"""
+
+MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
+"""Maximum number of HTTP redirects that a client follows while connecting.
+
+Set the ``WEBSOCKETS_MAX_REDIRECTS`` environment variable to change it; 10 by
+default.
+
+"""
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+"""HTTP status codes of the redirects that a client follows."""
+
+# Status codes with which servers and proxies say that they're temporarily
+# unable to answer: 500 Internal Server Error, 502 Bad Gateway, 503 Service
+# Unavailable, 504 Gateway Timeout.
+_TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 
 class ClientProtocol(Protocol):
@@ -290,7 +353,11 @@ class ClientProtocol(Protocol):
 
             try:
                 self.process_response(response)
-            except InvalidHandshake as exc:
+            except Exception as exc:
+                # Extensions may raise other exceptions: they're bugs, but
+                # the handshake must fail cleanly, not kill the parser.
+                if not isinstance(exc, InvalidHandshake):
+                    self.logger.error("opening handshake failed", exc_info=True)
                 response._exception = exc
                 self.events.append(response)
                 self.handshake_exc = exc
@@ -310,3 +377,149 @@ class ClientProtocol(Protocol):
         self.send_eof()
         self.parser = self.discard()
         next(self.parser)  # run up to the first yield
+
+
+def backoff(
+    initial_delay: float = BACKOFF_INITIAL_DELAY,
+    min_delay: float = BACKOFF_MIN_DELAY,
+    max_delay: float = BACKOFF_MAX_DELAY,
+    factor: float = BACKOFF_FACTOR,
+) -> Generator[float]:
+    """Generate delays between attempts to reconnect, in seconds.
+
+    The first delay is random, between 0 and ``initial_delay``, so that
+    clients that lost their connections at the same time don't all come back
+    at once (:rfc:`6455#section-7.2.3`). The next delays start at
+    ``min_delay`` and grow by ``factor`` each time, up to ``max_delay``.
+
+    The defaults come from the environment variables
+    ``WEBSOCKETS_BACKOFF_INITIAL_DELAY`` (5 seconds),
+    ``WEBSOCKETS_BACKOFF_MIN_DELAY`` (3.1 seconds),
+    ``WEBSOCKETS_BACKOFF_MAX_DELAY`` (90 seconds) and
+    ``WEBSOCKETS_BACKOFF_FACTOR`` (1.618), read when this module is imported.
+
+    Args:
+        initial_delay: Upper bound of the first delay, in seconds.
+        min_delay: Second delay, in seconds.
+        max_delay: Longest delay, in seconds.
+        factor: Growth of delays from one attempt to the next.
+
+    Yields:
+        Delays, in seconds; the generator never ends.
+
+    """
+    yield random.random() * initial_delay
+    delay = min_delay
+    while delay < max_delay:
+        yield delay
+        delay *= factor
+    while True:
+        yield max_delay
+
+
+def _timeout_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions meaning that an operation timed out."""
+    if sys.version_info >= (3, 11):
+        # asyncio.TimeoutError is an alias of the built-in TimeoutError.
+        return (TimeoutError,)
+    # On Python 3.10, asyncio.TimeoutError is a class of its own. Look it up
+    # without importing asyncio: if asyncio isn't loaded, nothing raised it.
+    asyncio = sys.modules.get("asyncio")  # pragma: no cover
+    if asyncio is None:  # pragma: no cover
+        return (TimeoutError,)
+    return (TimeoutError, asyncio.TimeoutError)  # pragma: no cover
+
+
+def process_exception(exc: Exception) -> Exception | None:
+    """Decide whether reconnecting after a failed attempt makes sense.
+
+    This is the default ``process_exception`` of the clients' ``connect``:
+    when they reconnect automatically, each failed attempt to connect goes
+    through it. Errors that may go away by themselves are retried:
+
+    * network errors: :exc:`OSError` (connection refused or reset, host
+      unreachable...), :exc:`EOFError`, :exc:`TimeoutError` (and
+      :exc:`asyncio.TimeoutError`);
+    * :exc:`~websockets.exceptions.InvalidMessage` caused by :exc:`EOFError`:
+      the server closed the connection before answering the opening
+      handshake, which a server that is shutting down or overloaded does;
+    * :exc:`~websockets.exceptions.InvalidStatus` with 500, 502, 503 or 504,
+      the statuses with which servers and proxies say that they're
+      temporarily unable to answer.
+
+    Other errors are fatal: trying again would fail the same way. That
+    includes every other :exc:`~websockets.exceptions.InvalidHandshake`, such
+    as a 4xx status, an invalid response or a proxy refusing the connection
+    (:exc:`~websockets.exceptions.ProxyError`), and invalid arguments.
+
+    Args:
+        exc: Exception raised by the attempt to connect.
+
+    Returns:
+        :obj:`None` to try again, or the exception to raise, which stops
+        reconnecting: ``exc`` itself or another exception.
+
+    """
+    if isinstance(exc, (EOFError, OSError, *_timeout_errors())):
+        return None
+    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
+        return None
+    if isinstance(exc, InvalidStatus) and exc.response.status_code in _TRANSIENT_STATUSES:
+        return None
+    return exc
+
+
+def follow_redirect(uri: str, exc: Exception, redirects: int = 0) -> str | None:
+    """Find where an HTTP redirect sends a client whose handshake failed.
+
+    A failed opening handshake is a redirect when it raised
+    :exc:`~websockets.exceptions.InvalidStatus` with one of
+    :data:`REDIRECT_STATUSES` (301, 302, 303, 307 or 308) and a ``Location``
+    header. The new URI is ``Location`` resolved against ``uri``
+    (:rfc:`3986#section-5`), so relative locations work.
+
+    A client follows at most :data:`MAX_REDIRECTS` redirects (the
+    ``WEBSOCKETS_MAX_REDIRECTS`` environment variable, 10 by default) while
+    opening one connection, so that a redirect loop ends with an error.
+
+    Args:
+        uri: URI that the client connected to.
+        exc: Exception that failed the opening handshake.
+        redirects: How many redirects the client already followed while
+            opening this connection.
+
+    Returns:
+        URI to connect to next, or :obj:`None` when ``exc`` isn't a redirect:
+        then the client raises ``exc``.
+
+    Raises:
+        InvalidURI: If ``Location`` isn't a valid WebSocket URI once resolved.
+        SecurityError: If the redirect goes from ``wss://`` to ``ws://``, which
+            would expose the connection, or if the client already followed
+            :data:`MAX_REDIRECTS` redirects.
+
+    Exceptions are chained to ``exc``.
+
+    """
+    if not isinstance(exc, InvalidStatus):
+        return None
+    response = exc.response
+    if response.status_code not in REDIRECT_STATUSES:
+        return None
+    try:
+        location = response.headers["Location"]
+    except (KeyError, MultipleValuesError):
+        return None
+
+    if redirects >= MAX_REDIRECTS:
+        raise SecurityError(f"more than {MAX_REDIRECTS} redirects") from exc
+
+    new_uri = urllib.parse.urljoin(uri, location)
+    old_ws_uri = parse_uri(uri)
+    try:
+        new_ws_uri = parse_uri(new_uri)
+    except InvalidURI as invalid_uri:
+        raise invalid_uri from exc
+    if old_ws_uri.secure and not new_ws_uri.secure:
+        raise SecurityError(f"cannot follow redirect to non-secure URI {new_uri}") from exc
+    return new_uri
