@@ -13,7 +13,6 @@ connection closes with code 1011.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import http
 import importlib
 import logging
@@ -25,11 +24,10 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable,
 from types import TracebackType
 from typing import Any, cast
 
-from ..datastructures import MultipleValuesError
-from ..exceptions import ConcurrencyError, InvalidHeader
+from ..auth import InvalidCredentials, credentials_checker, get_credentials, unauthorized
+from ..exceptions import ConcurrencyError
 from ..extensions.base import ServerExtensionFactory
 from ..frames import CloseCode
-from ..headers import build_www_authenticate_basic, parse_authorization_basic
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
@@ -871,7 +869,8 @@ def basic_auth(
         realm: Protection space reported in the ``WWW-Authenticate`` header
             (:rfc:`7235#section-2.2`); empty by default. Stick to ASCII.
         credentials: Valid ``(username, password)`` pair, or iterable of pairs.
-            Passwords are compared in constant time.
+            Passwords are compared in constant time, with
+            :func:`~websockets.auth.credentials_checker`.
         check_credentials: Function or coroutine function that receives a user
             name and a password and returns whether they're valid.
 
@@ -884,31 +883,7 @@ def basic_auth(
             shape.
 
     """
-    if (credentials is None) == (check_credentials is None):
-        raise TypeError("provide either credentials or check_credentials")
-
-    if credentials is not None:
-        if _is_credentials(credentials):
-            credentials_list = [cast(tuple[str, str], credentials)]
-        elif isinstance(credentials, Iterable):
-            credentials_list = list(cast(Iterable[tuple[str, str]], credentials))
-            if not all(_is_credentials(item) for item in credentials_list):
-                raise TypeError(f"invalid credentials argument: {credentials}")
-        else:
-            raise TypeError(f"invalid credentials argument: {credentials}")
-
-        credentials_dict = dict(credentials_list)
-
-        def check_credentials(username: str, password: str) -> bool:
-            try:
-                expected_password = credentials_dict[username]
-            except KeyError:
-                return False
-            # Compare in constant time, not to leak the password's length.
-            return hmac.compare_digest(expected_password.encode(), password.encode())
-
-    checker = check_credentials
-    assert checker is not None
+    checker = credentials_checker(credentials, check_credentials)
 
     async def process_request(
         connection: ServerConnection,
@@ -916,41 +891,17 @@ def basic_auth(
     ) -> Response | None:
         """Check the credentials in the ``Authorization`` header."""
         try:
-            authorization = request.headers["Authorization"]
-        except KeyError:
-            return _unauthorized(connection, realm, "Missing credentials\n")
-        except MultipleValuesError:
-            return _unauthorized(connection, realm, "Too many credentials\n")
-
-        try:
-            username, password = parse_authorization_basic(authorization)
-        except InvalidHeader:
-            return _unauthorized(connection, realm, "Unsupported credentials\n")
+            username, password = get_credentials(request)
+        except InvalidCredentials as exc:
+            return unauthorized(connection.protocol, realm, str(exc))
 
         valid = checker(username, password)
         if isinstance(valid, Awaitable):
             valid = await valid
         if not valid:
-            return _unauthorized(connection, realm, "Invalid credentials\n")
+            return unauthorized(connection.protocol, realm, "Invalid credentials\n")
 
         connection.username = username
         return None
 
     return process_request
-
-
-def _is_credentials(value: object) -> bool:
-    """Tell whether a value is a ``(username, password)`` pair of strings."""
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and isinstance(value[0], str)
-        and isinstance(value[1], str)
-    )
-
-
-def _unauthorized(connection: ServerConnection, realm: str, text: str) -> Response:
-    """Create a 401 Unauthorized response asking for Basic credentials."""
-    response = connection.respond(http.HTTPStatus.UNAUTHORIZED, text)
-    response.headers["WWW-Authenticate"] = build_www_authenticate_basic(realm)
-    return response
