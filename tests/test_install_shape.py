@@ -77,11 +77,15 @@ def expected() -> set[str]:
         return {"ws-proto"}
     if SHAPE == "asyncio":
         return {"ws-proto", "ws-asyncio"}
+    if SHAPE == "deflate":
+        return {"ws-proto", "ws-deflate"}
     if SHAPE == "full":
         # The metapackage and what it pins; scripts/check-versions makes sure
         # that it pins every distribution under packages/.
         return {"websockets"} | pinned_siblings("websockets")
-    pytest.fail(f"unknown WEBSOCKETS_TEST_SHAPE: {SHAPE!r}; expected proto, asyncio or full")
+    pytest.fail(
+        f"unknown WEBSOCKETS_TEST_SHAPE: {SHAPE!r}; expected proto, asyncio, deflate or full"
+    )
 
 
 def test_installed_distributions() -> None:
@@ -141,7 +145,7 @@ def test_backend_names(requires: tuple[str, ...], names: list[str]) -> None:
             getattr(websockets, name)
 
 
-@pytest.mark.skipif(SHAPE == "proto", reason="ws-asyncio isn't installed")
+@pytest.mark.skipif(SHAPE in ("proto", "deflate"), reason="ws-asyncio isn't installed")
 def test_asyncio_convenience_imports() -> None:
     import websockets.asyncio.client
     import websockets.asyncio.server
@@ -150,8 +154,18 @@ def test_asyncio_convenience_imports() -> None:
     assert websockets.connect is websockets.asyncio.client.connect
 
 
-@pytest.mark.skipif(SHAPE != "proto", reason="ws-asyncio is installed")
+@pytest.mark.skipif(SHAPE not in ("proto", "deflate"), reason="ws-asyncio is installed")
 def test_proto_alone_names_ws_asyncio() -> None:
     for name in ["serve", "connect"]:
         with pytest.raises(ImportError, match="ws-asyncio"):
             getattr(websockets, name)
+
+
+def test_permessage_deflate_only_with_ws_deflate() -> None:
+    if "ws-deflate" in expected():
+        import websockets.extensions.permessage_deflate as module
+
+        assert module.PerMessageDeflate.name == "permessage-deflate"
+    else:
+        with pytest.raises(ModuleNotFoundError):
+            import websockets.extensions.permessage_deflate  # noqa: F401

@@ -57,6 +57,15 @@ class Extension:
         """
         raise NotImplementedError
 
+    def skip_next_message(self) -> None:
+        """Leave the next outgoing message as is, if the extension allows it.
+
+        The I/O layers call this on every extension for a message sent with
+        ``compress=False``. A compression extension sends that message
+        uncompressed; by default, this does nothing.
+
+        """
+
 
 class ClientExtensionFactory:
     """Base class for client-side extension factories."""
