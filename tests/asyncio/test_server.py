@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import http
+import http.client
 import importlib
 import logging
 import os
+import resource
 import socket
 import sys
 import tempfile
 import types
 import unittest.mock
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
 
 import websockets.asyncio.server as server_module
 from websockets.asyncio.client import ClientConnection, connect, unix_connect
@@ -44,6 +47,7 @@ from .utils import (
     CLIENT_CONTEXT,
     MS,
     SERVER_CONTEXT,
+    TEST_TIMEOUT,
     AsyncTestCase,
     get_host_port,
     get_uri,
@@ -342,6 +346,115 @@ class CompressionTests(AsyncTestCase):
             server_module._enable_deflate(None)
 
 
+class HealthCheckTests(AsyncTestCase):
+    """process_request answers plain HTTP requests with respond()."""
+
+    @staticmethod
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path == "/healthz":
+            return connection.respond(http.HTTPStatus.OK, "OK\n")
+        if request.path.startswith("/private"):
+            return connection.respond(http.HTTPStatus.FORBIDDEN, "Forbidden\n")
+        return None
+
+    def assert_health_check_response(self, response: bytes) -> None:
+        head, _, body = response.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode().split("\r\n")
+        headers = dict(line.split(": ", 1) for line in header_lines)
+        self.assertEqual(status_line, "HTTP/1.1 200 OK")
+        self.assertEqual(headers["Content-Length"], "3")
+        self.assertEqual(headers["Content-Type"], "text/plain; charset=utf-8")
+        self.assertEqual(headers["Connection"], "close")
+        self.assertEqual(body, b"OK\n")
+
+    async def test_raw_http_request(self) -> None:
+        handled: list[ServerConnection] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            handled.append(websocket)  # pragma: no cover
+
+        async with serve(handler, "127.0.0.1", 0, process_request=self.process_request) as server:
+            # read() returns once the server closed the connection.
+            response = await raw_request(
+                server, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            )
+        self.assert_health_check_response(response)
+        self.assertEqual(handled, [])
+
+    async def test_http_client_in_thread(self) -> None:
+        def get(host: str, port: int, path: str) -> tuple[int, bytes]:
+            connection = http.client.HTTPConnection(host, port, timeout=TEST_TIMEOUT)
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                return response.status, response.read()
+            finally:
+                connection.close()
+
+        async with serve(echo, "127.0.0.1", 0, process_request=self.process_request) as server:
+            host, port = get_host_port(server)
+            self.assertEqual(await asyncio.to_thread(get, host, port, "/healthz"), (200, b"OK\n"))
+            self.assertEqual(
+                await asyncio.to_thread(get, host, port, "/private"), (403, b"Forbidden\n")
+            )
+            # Other requests go on with the opening handshake, which fails
+            # without the WebSocket headers.
+            status, _ = await asyncio.to_thread(get, host, port, "/")
+            self.assertEqual(status, 426)
+
+    async def test_https_client_in_thread(self) -> None:
+        def get(host: str, port: int) -> tuple[int, bytes]:
+            connection = http.client.HTTPSConnection(
+                host, port, timeout=TEST_TIMEOUT, context=CLIENT_CONTEXT
+            )
+            try:
+                connection.request("GET", "/healthz")
+                response = connection.getresponse()
+                return response.status, response.read()
+            finally:
+                connection.close()
+
+        async with serve(
+            echo, "127.0.0.1", 0, ssl=SERVER_CONTEXT, process_request=self.process_request
+        ) as server:
+            host, port = get_host_port(server)
+            self.assertEqual(await asyncio.to_thread(get, host, port), (200, b"OK\n"))
+
+    async def test_unix(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+            async with unix_serve(echo, path, process_request=self.process_request):
+                reader, writer = await asyncio.open_unix_connection(path)
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                response = await reader.read()
+                writer.close()
+                await writer.wait_closed()
+        self.assert_health_check_response(response)
+
+    async def test_websocket_client_rejected(self) -> None:
+        """A rejected WebSocket client gets the response; the handler doesn't run."""
+        handled: list[ServerConnection] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            handled.append(websocket)  # pragma: no cover
+
+        async with serve(handler, "127.0.0.1", 0, process_request=self.process_request) as server:
+            with (
+                self.assertLogs("websockets.server", logging.INFO) as logs,
+                self.assertRaises(InvalidStatus) as raised,
+            ):
+                await connect(get_uri(server) + "private/room")
+            response = raised.exception.response
+            self.assertEqual(response.status_code, 403)
+            self.assertEqual(response.body, b"Forbidden\n")
+            self.assertEqual(server.connections, set())
+            await wait_for(lambda: not server.handlers)
+        self.assertEqual(handled, [])
+        self.assertIn(
+            "connection rejected (403 Forbidden)", [record.getMessage() for record in logs.records]
+        )
+
+
 class HandshakeTests(AsyncTestCase):
     async def test_process_request_response(self) -> None:
         def process_request(connection: ServerConnection, request: Request) -> Response | None:
@@ -550,6 +663,101 @@ class HandshakeTests(AsyncTestCase):
                     writer.close()
                     await writer.wait_closed()
         self.assertEqual(logs.records[0].getMessage(), "opening handshake timed out")
+
+
+class GracefulShutdownTests(AsyncTestCase):
+    """Server.close() while handlers are sending: no accepted message is lost."""
+
+    CLIENTS = 3
+    SIZE = 16 * 1024
+    # Without compression, messages fill write buffers quickly.
+    OPTIONS: ClassVar[dict[str, Any]] = {"compression": None, "close_timeout": 5000 * MS}
+
+    async def check_graceful_shutdown(
+        self,
+        start_server: Callable[[Callable[[ServerConnection], Awaitable[None]]], Awaitable[Server]],
+        open_client: Callable[[Server], Awaitable[ClientConnection]],
+    ) -> None:
+        # Number of messages that each handler's send() accepted, by client.
+        accepted: dict[str, int] = {}
+        finished: list[str] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            name = str(await websocket.recv())
+            accepted[name] = 0
+            try:
+                while True:
+                    # Each message carries its index: gaps would show.
+                    await websocket.send(f"{accepted[name]:08d}".ljust(self.SIZE, "."))
+                    accepted[name] += 1
+            except ConnectionClosedOK:
+                finished.append(name)
+
+        server = await start_server(handler)
+        clients = [await open_client(server) for _ in range(self.CLIENTS)]
+        for index, client in enumerate(clients):
+            await client.send(str(index))
+        # Clients are mid-conversation: they read a few messages while their
+        # handler is sending more, as fast as the write buffer lets it.
+        for client in clients:
+            for _ in range(10):
+                await client.recv()
+        await wait_for(lambda: all(client.protocol.state is OPEN for client in clients))
+
+        server.close()
+
+        async def read_until_closed(client: ClientConnection) -> list[int]:
+            indexes = list(range(10))
+            with self.assertRaises(ConnectionClosedOK) as raised:
+                while True:
+                    message = await client.recv()
+                    indexes.append(int(message[:8]))
+            self.assertEqual(raised.exception.code, CloseCode.GOING_AWAY)
+            assert raised.exception.sent is not None
+            self.assertEqual(raised.exception.sent.code, CloseCode.GOING_AWAY)
+            return indexes
+
+        received = await asyncio.gather(*[read_until_closed(client) for client in clients])
+        await server.wait_closed()
+
+        self.assertEqual(sorted(finished), [str(index) for index in range(self.CLIENTS)])
+        self.assertEqual(server.handlers, {})
+        for index, indexes in enumerate(received):
+            # Every message arrived once, in order, with no gap...
+            self.assertEqual(indexes, list(range(len(indexes))))
+            # ... including every message whose send() returned.
+            self.assertGreaterEqual(len(indexes), accepted[str(index)])
+            self.assertGreater(accepted[str(index)], 10)
+
+    async def test_tcp(self) -> None:
+        async def start_server(handler: Any) -> Server:
+            return await serve(handler, "127.0.0.1", 0, **self.OPTIONS)
+
+        async def open_client(server: Server) -> ClientConnection:
+            return await connect(get_uri(server))
+
+        await self.check_graceful_shutdown(start_server, open_client)
+
+    async def test_tls(self) -> None:
+        async def start_server(handler: Any) -> Server:
+            return await serve(handler, "127.0.0.1", 0, ssl=SERVER_CONTEXT, **self.OPTIONS)
+
+        async def open_client(server: Server) -> ClientConnection:
+            return await connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT)
+
+        await self.check_graceful_shutdown(start_server, open_client)
+
+    async def test_unix(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+
+            async def start_server(handler: Any) -> Server:
+                return await unix_serve(handler, path, **self.OPTIONS)
+
+            async def open_client(server: Server) -> ClientConnection:
+                return await unix_connect(path)
+
+            await self.check_graceful_shutdown(start_server, open_client)
 
 
 class CloseServerTests(AsyncTestCase):
@@ -842,3 +1050,112 @@ class ServerConnectionTests(AsyncTestCase):
         ):
             await client.wait_closed()
         self.assertIs(seen[0].state, CLOSED)
+
+
+def raise_open_files_limit(needed: int) -> None:
+    """Raise the soft limit on open files to ``needed``, if the hard limit allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:  # pragma: no cover
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise unittest.SkipTest(f"needs {needed} open files, hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
+class BroadcastManyTests(AsyncTestCase):
+    """Broadcast to 1,000 connections, a few of which don't read."""
+
+    CLIENTS = 1000
+    SLOW = 5
+    ROUNDS = 8
+    SIZE = 16 * 1024
+
+    async def test_broadcast_to_many_connections_with_slow_ones(self) -> None:
+        raise_open_files_limit(2 * self.CLIENTS + 100)
+        loop = asyncio.get_running_loop()
+        # IsolatedAsyncioTestCase runs the loop in debug mode, which records
+        # a traceback for every callback: too slow for 1,000 connections.
+        loop.set_debug(False)
+        server = await serve(wait_closed, "127.0.0.1", 0, ping_interval=None, compression=None)
+        uri = get_uri(server)
+        address = get_host_port(server)
+        semaphore = asyncio.Semaphore(50)
+
+        async def open_client(slow: bool) -> ClientConnection:
+            async with semaphore:
+                if not slow:
+                    return await connect(uri, ping_interval=None, compression=None)
+                # A small receive buffer: the kernel doesn't absorb much of
+                # what a client that doesn't read leaves unread.
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.setblocking(False)
+                await loop.sock_connect(sock, address)
+                client = await connect(uri, sock=sock, ping_interval=None, compression=None)
+                client.transport.pause_reading()
+                return client
+
+        try:
+            clients = await asyncio.gather(
+                *[open_client(index < self.SLOW) for index in range(self.CLIENTS)]
+            )
+            slow_clients, fast_clients = clients[: self.SLOW], clients[self.SLOW :]
+            await wait_for(lambda: len(server.connections) == self.CLIENTS)
+            by_address = {conn.remote_address: conn for conn in server.connections}
+            slow_connections = [by_address[client.local_address] for client in slow_clients]
+            for connection in slow_connections:
+                sock = connection.transport.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+
+            def message(index: int) -> bytes:
+                return index.to_bytes(4, "big") * (self.SIZE // 4)
+
+            # Fast clients read every message before the next broadcast; slow
+            # clients read nothing, until their write buffers fill up.
+            with self.assertLogs("websockets.server", logging.WARNING) as logs:
+                for index in range(self.ROUNDS):
+                    broadcast(server.connections, message(index))
+                    received = await asyncio.gather(*[client.recv() for client in fast_clients])
+                    self.assertEqual(set(received), {message(index)})
+            skipped = [
+                record for record in logs.records if "write buffer is full" in record.getMessage()
+            ]
+            self.assertTrue(skipped)
+            self.assertEqual(
+                {record.websocket for record in skipped},  # type: ignore[attr-defined]
+                set(slow_connections),
+            )
+            for connection in slow_connections:
+                self.assertTrue(connection._writing_paused)
+                high = connection.transport.get_write_buffer_limits()[1]
+                # Above the high-water mark by less than one message.
+                self.assertLess(connection.transport.get_write_buffer_size(), high + self.SIZE + 16)
+
+            # With raise_exceptions, the slow connections make an ExceptionGroup.
+            with self.assertRaises(ExceptionGroup) as raised:
+                broadcast(server.connections, message(self.ROUNDS), raise_exceptions=True)
+            self.assertEqual(len(raised.exception.exceptions), self.SLOW)
+            for exc in raised.exception.exceptions:
+                self.assertIsInstance(exc, RuntimeError)
+                self.assertIn("write buffer is full", str(exc))
+            received = await asyncio.gather(*[client.recv() for client in fast_clients])
+            self.assertEqual(set(received), {message(self.ROUNDS)})
+
+            # Once slow clients catch up, they receive what wasn't skipped, in
+            # order, then broadcasts again.
+            async def catch_up(client: ClientConnection) -> list[int]:
+                client.transport.resume_reading()
+                indexes = []
+                while (data := await client.recv()) != "caught up":
+                    indexes.append(int.from_bytes(data[:4], "big"))
+                return indexes
+
+            for client, connection in zip(slow_clients, slow_connections, strict=True):
+                indexes, _ = await asyncio.gather(catch_up(client), connection.send("caught up"))
+                self.assertEqual(indexes, list(range(len(indexes))))
+                self.assertLess(len(indexes), self.ROUNDS)
+            broadcast(server.connections, message(42), raise_exceptions=True)
+            received = await asyncio.gather(*[client.recv() for client in clients])
+            self.assertEqual(set(received), {message(42)})
+        finally:
+            server.close()
+            await server.wait_closed()

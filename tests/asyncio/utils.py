@@ -20,6 +20,7 @@ __all__ = [
     "CLIENT_CONTEXT",
     "MS",
     "SERVER_CONTEXT",
+    "TEST_TIMEOUT",
     "TIMEOUT_FACTOR",
     "AsyncTestCase",
     "get_host_port",

@@ -772,17 +772,27 @@ def broadcast(
 ) -> None:
     """Send a message to several connections at once, without waiting.
 
-    The message is serialized and written to each connection's transport
-    immediately. There's no backpressure: when a client can't keep up, data
-    accumulates in its write buffer. Keep ``ping_interval`` and
-    ``ping_timeout`` low, so that clients that stopped reading are
-    disconnected, rather than buffering without bound.
+    The message is serialized once per connection and written to its
+    transport immediately; :func:`broadcast` doesn't wait for the data to be
+    sent. A client that doesn't keep up can't slow down the others.
 
-    Connections that aren't open are skipped, as are connections that are in
-    the middle of sending a fragmented message. Errors on one connection don't
-    prevent sending to the others: they're logged as warnings, or, with
-    ``raise_exceptions``, collected and raised at the end in an
-    :exc:`ExceptionGroup`.
+    Connections are skipped when:
+
+    * they aren't open;
+    * they're in the middle of sending a fragmented message, since frames of
+      two messages can't interleave;
+    * their write buffer is above the high-water mark set by ``write_limit``:
+      the client doesn't read as fast as messages are broadcast, and
+      buffering more would use memory without bound. That client misses the
+      message; it gets the next ones once its buffer drained below the
+      low-water mark. Upstream websockets buffers the message instead. To
+      disconnect clients that stopped reading, keep ``ping_interval`` and
+      ``ping_timeout`` low.
+
+    Skipped connections and errors on one connection don't prevent sending to
+    the others: they're logged as warnings, or, with ``raise_exceptions``,
+    collected and raised at the end in an :exc:`ExceptionGroup`. Connections
+    that aren't open are skipped silently.
 
     It works with client connections as well as server connections.
 
@@ -822,6 +832,16 @@ def broadcast(
                 exceptions.append(ConcurrencyError("sending a fragmented message"))
             else:
                 connection.logger.warning("skipped broadcast: sending a fragmented message")
+            continue
+
+        if connection._writing_paused:
+            size = connection.transport.get_write_buffer_size()
+            _low, high = connection.transport.get_write_buffer_limits()
+            error = f"write buffer is full: {size} bytes, above the high-water mark of {high} bytes"
+            if raise_exceptions:
+                exceptions.append(RuntimeError(error))
+            else:
+                connection.logger.warning("skipped broadcast: %s", error)
             continue
 
         try:
