@@ -41,7 +41,7 @@ def accept_key(key: str) -> str:
     return base64.b64encode(sha1).decode()
 
 
-def apply_mask(data: BytesLike, mask: bytes) -> bytes:
+def _apply_mask_python(data: BytesLike, mask: bytes) -> bytes:
     """Mask or unmask ``data`` with a 4-byte masking key.
 
     Masking is its own inverse (:rfc:`6455#section-5.3`).
@@ -64,3 +64,9 @@ def apply_mask(data: BytesLike, mask: bytes) -> bytes:
     repeats, extra = divmod(size, 4)
     key = int.from_bytes(mask * repeats + mask[:extra], sys.byteorder)
     return (int.from_bytes(data, sys.byteorder) ^ key).to_bytes(size, sys.byteorder)
+
+
+try:
+    from .speedups import apply_mask
+except ImportError:  # not compiled: see packages/ws-proto/hatch_build.py
+    apply_mask = _apply_mask_python
