@@ -152,6 +152,23 @@ class TestReceiveData:
         s.receive_data(data[-1:])
         assert s.events_received() == [Frame(Opcode.BINARY, bytes(range(200)))]
 
+    def test_byte_by_byte_client(self) -> None:
+        c = client()
+        data = to_client(Opcode.BINARY, bytes(range(200)))
+        for i in range(len(data)):
+            c.receive_data(data[i : i + 1])
+        assert c.events_received() == [Frame(Opcode.BINARY, bytes(range(200)))]
+
+    def test_fragmented_text_byte_by_byte(self) -> None:
+        s = server()
+        data = to_server(Opcode.TEXT, "é".encode()[:1], fin=False)
+        data += to_server(Opcode.CONT, "é".encode()[1:] + b"!")
+        for i in range(len(data)):
+            s.receive_data(data[i : i + 1])
+        events = s.events_received()
+        assert b"".join(bytes(e.data) for e in events) == "é!".encode()
+        assert s.state is OPEN
+
     def test_several_frames_in_one_chunk(self) -> None:
         s = server()
         s.receive_data(to_server(Opcode.TEXT, b"a") + to_server(Opcode.BINARY, b"b"))

@@ -173,7 +173,7 @@ def _next_masking_key() -> bytes:
         return next(_masking_keys_iter)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class FrameHeader:
     """Header of a frame, parsed before its payload is read.
 
@@ -212,48 +212,101 @@ def parse_header(
     """
     data = yield from read_exact(2)
     head1, head2 = data[0], data[1]
-
-    opcode = _OPCODES.get(head1 & _OPCODE)
-    if opcode is None:
-        raise ProtocolError(f"invalid opcode: {head1 & _OPCODE:#x}")
-    fin = bool(head1 & _FIN)
-
-    if bool(head2 & _MASK) != mask:
-        raise ProtocolError("incorrect masking")
-
-    length = head2 & _LENGTH
-    if opcode >= Opcode.CLOSE:
-        # Check before reading an extended length: a control frame can't
-        # have one (:rfc:`6455#section-5.5`).
-        if length > 125:
-            raise ProtocolError(
-                f"control frame too long: payload length field {length}, expected no more than 125 bytes"
-            )
-        if not fin:
-            raise ProtocolError("fragmented control frame")
-    elif length == 126:
+    opcode, length = _check_first_bytes(head1, head2, mask)
+    if length == 126:
         data = yield from read_exact(2)
         (length,) = _UINT16.unpack(data)
     elif length == 127:
         data = yield from read_exact(8)
         (length,) = _UINT64.unpack(data)
-        if length & (1 << 63):
-            raise ProtocolError("invalid payload length: most significant bit set")
-
-    if max_size is not None and length > max_size:
-        raise PayloadTooBig(length, max_size)
-
+    _check_length(length, max_size)
     mask_bytes = (yield from read_exact(4)) if mask else None
-
     return FrameHeader(
         opcode,
-        fin,
+        bool(head1 & _FIN),
         bool(head1 & _RSV1),
         bool(head1 & _RSV2),
         bool(head1 & _RSV3),
         length,
         mask_bytes,
     )
+
+
+def parse_buffered_header(
+    buffer: bytearray,
+    *,
+    mask: bool,
+    max_size: int | None = None,
+) -> FrameHeader | None:
+    """Parse a frame header from ``buffer`` if it's there in full.
+
+    This is the fast path of :func:`parse_header`, without generators, for
+    when frames arrive faster than they're parsed: it consumes the header
+    from ``buffer`` and returns it, or returns :obj:`None` and consumes
+    nothing when the header isn't complete yet. It performs the same checks.
+
+    Raises:
+        ProtocolError: If the header is invalid.
+        PayloadTooBig: If the payload exceeds ``max_size`` bytes.
+
+    """
+    available = len(buffer)
+    if available < 2:
+        return None
+    head1, head2 = buffer[0], buffer[1]
+    opcode, length = _check_first_bytes(head1, head2, mask)
+    size = 2 + _EXTENDED_LENGTH_SIZE[length] + (4 if mask else 0)
+    if available < size:
+        return None
+    if length == 126:
+        (length,) = _UINT16.unpack_from(buffer, 2)
+    elif length == 127:
+        (length,) = _UINT64.unpack_from(buffer, 2)
+    _check_length(length, max_size)
+    mask_bytes = bytes(buffer[size - 4 : size]) if mask else None
+    del buffer[:size]
+    return FrameHeader(
+        opcode,
+        bool(head1 & _FIN),
+        bool(head1 & _RSV1),
+        bool(head1 & _RSV2),
+        bool(head1 & _RSV3),
+        length,
+        mask_bytes,
+    )
+
+
+# Size of the extended payload length for each value of the 7-bit length.
+_EXTENDED_LENGTH_SIZE = [0] * 126 + [2, 8]
+
+
+def _check_first_bytes(head1: int, head2: int, mask: bool) -> tuple[Opcode, int]:
+    """Check the first two bytes of a header; return the opcode and 7-bit length."""
+    opcode = _OPCODES.get(head1 & _OPCODE)
+    if opcode is None:
+        raise ProtocolError(f"invalid opcode: {head1 & _OPCODE:#x}")
+    if bool(head2 & _MASK) != mask:
+        raise ProtocolError("incorrect masking")
+    length = head2 & _LENGTH
+    if opcode >= Opcode.CLOSE:
+        # Check before reading an extended length: a control frame can't
+        # have one (:rfc:`6455#section-5.5`).
+        if length > 125:
+            raise ProtocolError(
+                f"control frame too long: payload length field {length}, "
+                f"expected no more than 125 bytes"
+            )
+        if not head1 & _FIN:
+            raise ProtocolError("fragmented control frame")
+    return opcode, length
+
+
+def _check_length(length: int, max_size: int | None) -> None:
+    """Check a payload length read from a header."""
+    if length & (1 << 63):
+        raise ProtocolError("invalid payload length: most significant bit set")
+    if max_size is not None and length > max_size:
+        raise PayloadTooBig(length, max_size)
 
 
 @dataclasses.dataclass

@@ -92,10 +92,10 @@ EOF completes the closing handshake. In every case the state becomes
 
 from __future__ import annotations
 
-import codecs
 import enum
 import logging
 import uuid
+from codecs import utf_8_decode as _utf_8_decode
 from collections.abc import Generator
 from typing import Union
 
@@ -121,6 +121,7 @@ from .frames import (
     CloseCode,
     Frame,
     Opcode,
+    parse_buffered_header,
     parse_header,
 )
 from .http11 import Request, Response
@@ -258,7 +259,9 @@ class Protocol:
         # decoder checking it, for text messages.
         self.recv_opcode: Opcode | None = None
         self.recv_size = 0
-        self.recv_decoder: codecs.IncrementalDecoder | None = None
+        # Bytes of an incomplete character at the end of the text received
+        # so far: they're validated with the bytes that follow.
+        self.recv_pending = b""
 
         # Whether the next frame sent must continue a fragmented message.
         self.expect_continuation_frame = False
@@ -710,17 +713,27 @@ class Protocol:
             EOFError: If the stream ends in the middle of the frame.
 
         """
-        header = yield from parse_header(
-            self.reader.read_exact,
+        reader = self.reader
+        # Fast path: the whole header is buffered (see parse_buffered_header).
+        header = parse_buffered_header(
+            reader.buffer,
             mask=self.side is SERVER,
             max_size=self.max_frame_size,
         )
+        if header is None:
+            header = yield from parse_header(
+                reader.read_exact,
+                mask=self.side is SERVER,
+                max_size=self.max_frame_size,
+            )
         opcode = header.opcode
+        length = header.length
+        extensions = self.extensions
 
         # 5.2: reserved bits "MUST be 0 unless an extension is negotiated
         # that defines meanings for non-zero values". Extensions check them
         # after decoding; without any, reject the frame before its payload.
-        if not self.extensions and (header.rsv1 or header.rsv2 or header.rsv3):
+        if not extensions and (header.rsv1 or header.rsv2 or header.rsv3):
             raise ProtocolError("reserved bits must be 0")
 
         # 5.4. Fragmentation: a data frame continues the current message iff
@@ -728,57 +741,64 @@ class Protocol:
         if opcode is OP_CONT:
             if self.recv_opcode is None:
                 raise ProtocolError("unexpected continuation frame: no message to continue")
+            is_data = True
+            is_text = self.recv_opcode is OP_TEXT
         elif opcode is OP_TEXT or opcode is OP_BINARY:
             if self.recv_opcode is not None:
                 raise ProtocolError(
                     f"expected a continuation frame, got a {opcode.name.lower()} frame: "
                     f"a fragmented message is in progress"
                 )
+            is_data = True
+            is_text = opcode is OP_TEXT
+        else:
+            is_data = is_text = False
 
-        is_data = opcode is OP_CONT or opcode is OP_TEXT or opcode is OP_BINARY
         budget = self.max_message_size
         if is_data and budget is not None:
             budget -= self.recv_size
             # Without extensions, the frame's length is the payload's size:
             # reject it before reading it. Extensions check it as they decode.
-            if not self.extensions and header.length > budget:
-                raise PayloadTooBig(header.length, self.max_message_size, self.recv_size)
+            if not extensions and length > budget:
+                raise PayloadTooBig(length, self.max_message_size, self.recv_size)
 
-        is_text = opcode is OP_TEXT or (opcode is OP_CONT and self.recv_opcode is OP_TEXT)
-        if is_text and opcode is OP_TEXT:
-            self.recv_decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-
-        if is_text and not self.extensions:
+        buffer = reader.buffer
+        if len(buffer) >= length:
+            # Fast path: the whole payload is buffered.
+            if header.mask is None:
+                data = bytes(buffer[:length])
+            else:
+                data = apply_mask(buffer[:length], header.mask)
+            del buffer[:length]
+            if is_text and not extensions:
+                self._validate_text(data, 0, header.fin)
+        elif is_text and not extensions:
             # Validate UTF-8 as bytes arrive, so invalid text fails as soon as
             # the offending byte is received, even in the middle of a frame.
-            data = yield from self._read_text_payload(header.length, header.mask)
+            data = yield from self._read_text_payload(length, header.mask, header.fin)
         else:
-            data = yield from self.reader.read_exact(header.length)
+            data = yield from reader.read_exact(length)
             if header.mask is not None:
                 data = apply_mask(data, header.mask)
 
         frame = Frame(opcode, data, header.fin, header.rsv1, header.rsv2, header.rsv3)
-        if self.extensions:
+        if extensions:
             max_size = budget if is_data else None
             if self.max_frame_size is not None and is_data:
                 max_size = (
                     self.max_frame_size if max_size is None else min(max_size, self.max_frame_size)
                 )
-            for extension in reversed(self.extensions):
+            for extension in reversed(extensions):
                 frame = extension.decode(frame, max_size=max_size)
-        frame.check()
-
-        if is_text and self.extensions:
-            # Decoded by an extension: validate the whole frame at once.
-            self._validate_text(frame.data, 0)
-        if is_text and frame.fin:
-            self._validate_text(b"", len(frame.data), final=True)
+            frame.check()
+            if is_text:
+                # Decoded by an extension: validate the whole frame at once.
+                self._validate_text(frame.data, 0, frame.fin)
 
         if is_data:
             if frame.fin:
                 self.recv_opcode = None
                 self.recv_size = 0
-                self.recv_decoder = None
             else:
                 if opcode is not OP_CONT:
                     self.recv_opcode = opcode
@@ -790,6 +810,7 @@ class Protocol:
         self,
         length: int,
         mask: bytes | None,
+        fin: bool,
     ) -> Generator[None, None, bytes]:
         chunks: list[bytes] = []
         offset = 0
@@ -799,38 +820,46 @@ class Protocol:
                 # Rotate the key so that it lines up with this chunk.
                 shift = offset % 4
                 chunk = apply_mask(chunk, mask[shift:] + mask[:shift])
-            self._validate_text(chunk, offset)
+            self._validate_text(chunk, offset, False)
             chunks.append(chunk)
             offset += len(chunk)
+        if fin:
+            self._validate_text(b"", offset, True)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def _validate_text(self, data: BytesLike, offset: int, final: bool = False) -> None:
-        """Feed ``data``, at ``offset`` in the current frame, to the decoder.
+    def _validate_text(self, data: BytesLike, offset: int, final: bool) -> None:
+        """Check that ``data``, at ``offset`` in the current frame, continues
+        valid UTF-8 text; ``final`` when it ends the message.
 
         Raises:
             UnicodeDecodeError: If the message so far isn't a valid prefix of
                 UTF-8 text, with the position in the message in its reason.
 
         """
-        decoder = self.recv_decoder
-        assert decoder is not None
-        pending = len(decoder.getstate()[0])
+        pending = self.recv_pending
+        if pending:
+            data = pending + data
         try:
-            decoder.decode(data, final)
+            # The decoded text is discarded: CPython has no faster validator.
+            _, consumed = _utf_8_decode(data, "strict", final)
         except UnicodeDecodeError as exc:
             # Report the position in the message, not in this chunk.
-            position = self.recv_size + offset - pending + exc.start
+            position = self.recv_size + offset - len(pending) + exc.start
             exc.reason = f"{exc.reason} at position {position}"
             raise
+        if consumed == len(data):
+            self.recv_pending = b""
+            return
+        # The end of data is an incomplete character: keep it for later.
+        partial = self.recv_pending = bytes(data[consumed:])
         # CPython's decoder holds back an incomplete sequence until it's
         # complete, even when its second byte is already out of the range
         # that its first byte allows (RFC 3629 4, e.g. ED A0: a surrogate).
         # Check it so that the error is reported when that byte arrives.
-        partial = decoder.getstate()[0]
         if len(partial) >= 2:
             low, high = _SECOND_BYTE_RANGES.get(partial[0], (0x80, 0xBF))
             if not low <= partial[1] <= high:
-                position = self.recv_size + offset + len(data) - len(partial)
+                position = self.recv_size + offset + len(data) - len(pending) - len(partial)
                 raise UnicodeDecodeError(
                     "utf-8",
                     partial,
@@ -861,7 +890,7 @@ class Protocol:
             # message remains incomplete.
             self.recv_opcode = None
             self.recv_size = 0
-            self.recv_decoder = None
+            self.recv_pending = b""
 
             # 5.5.1. Close: "If an endpoint receives a Close frame and did
             # not previously send a Close frame, the endpoint MUST send a
