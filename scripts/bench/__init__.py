@@ -1,0 +1,1 @@
+"""The benchmark suite: ``scripts/bench-all`` runs it; see ``run.py``."""

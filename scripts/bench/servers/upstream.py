@@ -1,0 +1,6 @@
+"""The server under test for upstream websockets (its own virtual environment)."""
+
+from bench.servers._wsapi import main
+
+if __name__ == "__main__":
+    main("websockets")
