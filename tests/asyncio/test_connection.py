@@ -23,12 +23,13 @@ from websockets.asyncio.connection import Connection
 from websockets.client import ClientProtocol
 from websockets.exceptions import (
     ConcurrencyError,
+    ConnectionClosed,
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidStatus,
     ProtocolError,
 )
-from websockets.frames import CloseCode
+from websockets.frames import Close, CloseCode
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, CLOSING, CONNECTING, OPEN, Event
 from websockets.server import ServerProtocol
@@ -483,6 +484,51 @@ class CloseTests(ConnectionTestCase):
         with self.assertRaises(ConnectionClosedError) as raised:
             await self.client.recv()
         self.assertIsInstance(raised.exception.__cause__, ConnectionResetError)
+
+    async def assert_closed(
+        self,
+        connection: Connection,
+        exc_type: type[ConnectionClosed],
+        sent: Close | None,
+        rcvd: Close | None,
+        rcvd_then_sent: bool | None,
+    ) -> None:
+        """Check what recv(), send() and ping() raise on a closed connection."""
+        for operation in [connection.recv(), connection.send("café"), connection.ping()]:
+            with self.assertRaises(ConnectionClosed) as raised:
+                await operation
+            exc = raised.exception
+            self.assertIs(type(exc), exc_type)
+            self.assertEqual((exc.sent, exc.rcvd, exc.rcvd_then_sent), (sent, rcvd, rcvd_then_sent))
+
+    async def test_closed_ok_carries_close_frames(self) -> None:
+        await self.client.close(CloseCode.GOING_AWAY, "bye")
+        await self.server.wait_closed()
+        close = Close(CloseCode.GOING_AWAY, "bye")
+        # The client sent its close frame first; the server echoed it.
+        await self.assert_closed(self.client, ConnectionClosedOK, close, close, False)
+        await self.assert_closed(self.server, ConnectionClosedOK, close, close, True)
+
+    async def test_closed_error_carries_close_frames(self) -> None:
+        await self.server.close(4000, "custom")
+        await self.client.wait_closed()
+        close = Close(4000, "custom")
+        await self.assert_closed(self.server, ConnectionClosedError, close, close, False)
+        await self.assert_closed(self.client, ConnectionClosedError, close, close, True)
+
+    async def test_closed_error_without_close_frames(self) -> None:
+        self.server.transport.abort()
+        await self.client.wait_closed()
+        await self.assert_closed(self.client, ConnectionClosedError, None, None, None)
+        await self.assert_closed(self.server, ConnectionClosedError, None, None, None)
+
+    async def test_closed_error_after_close_timeout(self) -> None:
+        """The close frame was sent; none came back in time."""
+        client, server = await self.make_pair(close_timeout=20 * MS)
+        server.transport.pause_reading()
+        await client.close(CloseCode.GOING_AWAY)
+        close = Close(CloseCode.GOING_AWAY, "")
+        await self.assert_closed(client, ConnectionClosedError, close, None, None)
 
     async def test_async_context_manager(self) -> None:
         async with self.client as connection:

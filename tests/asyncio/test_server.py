@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import http
 import http.client
 import importlib
@@ -32,12 +33,13 @@ from websockets.asyncio.server import (
 from websockets.client import ClientProtocol
 from websockets.exceptions import (
     ConcurrencyError,
+    ConnectionClosed,
     ConnectionClosedError,
     ConnectionClosedOK,
     InvalidMessage,
     InvalidStatus,
 )
-from websockets.frames import OP_CLOSE, OP_TEXT, Close, CloseCode, Frame
+from websockets.frames import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, Close, CloseCode, Frame
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, OPEN
 from websockets.typing import Subprotocol
@@ -323,6 +325,74 @@ class ServeTests(AsyncTestCase):
         ):
             await client.wait_closed()
         self.assertIsInstance(seen[0], MyConnection)
+
+
+class ServerAPITests(AsyncTestCase):
+    """Arguments passed on to loop.create_server(), and the Server API."""
+
+    async def test_sock(self) -> None:
+        with socket.create_server(("127.0.0.1", 0)) as sock:
+            async with serve(echo, sock=sock) as server:
+                self.assertEqual(
+                    [listening.getsockname() for listening in server.sockets],
+                    [sock.getsockname()],
+                )
+                async with connect(get_uri(server)) as client:
+                    await client.send("café")
+                    self.assertEqual(await client.recv(), "café")
+
+    async def test_unix_sock(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.bind(path)
+                async with unix_serve(echo, sock=sock), unix_connect(path) as client:
+                    await client.send("café")
+                    self.assertEqual(await client.recv(), "café")
+
+    @unittest.skipUnless(hasattr(socket, "SO_REUSEPORT"), "needs SO_REUSEPORT")
+    async def test_reuse_port(self) -> None:
+        """Two servers share a port; the kernel spreads connections among them."""
+        async with serve(echo, "127.0.0.1", 0, reuse_port=True) as server1:
+            port = get_host_port(server1)[1]
+            async with serve(echo, "127.0.0.1", port, reuse_port=True) as server2:
+                for server in [server1, server2]:
+                    sock = server.sockets[0]
+                    self.assertTrue(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT))
+                    self.assertEqual(get_host_port(server), ("127.0.0.1", port))
+                clients = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(20)]
+                for client in clients:
+                    await client.send("café")
+                    self.assertEqual(await client.recv(), "café")
+                self.assertEqual(len(server1.connections) + len(server2.connections), 20)
+                for client in clients:
+                    await client.close()
+
+    async def test_without_reuse_port(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            with self.assertRaises(OSError):
+                await serve(echo, "127.0.0.1", get_host_port(server)[1])
+
+    async def test_sockets(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            (sock,) = server.sockets
+            self.assertEqual(sock.family, socket.AF_INET)
+            self.assertEqual(sock.type, socket.SOCK_STREAM)
+            self.assertIs(server.get_loop(), asyncio.get_running_loop())
+        self.assertEqual(server.sockets, ())
+
+    async def test_serve_forever_starts_serving(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0, start_serving=False)
+        self.assertFalse(server.is_serving())
+        task = asyncio.create_task(server.serve_forever())
+        await wait_for(server.is_serving)
+        async with connect(get_uri(server)) as client:
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+        self.assertFalse(task.done())
+        server.close()
+        await task
+        self.assertFalse(server.is_serving())
 
 
 class CompressionTests(AsyncTestCase):
@@ -869,6 +939,95 @@ class CloseServerTests(AsyncTestCase):
             self.assertEqual(await client.recv(), "café")
 
 
+class BackpressureTests(AsyncTestCase):
+    """A handler that doesn't read: memory stays bounded on both ends."""
+
+    async def test_consumer_that_does_not_read(self) -> None:
+        size = 32 * 1024
+        high, low = 8, 2
+        # Frames that one read from the network may carry beyond the
+        # high-water mark: reading stops after the frames it decoded are
+        # queued. asyncio reads up to 256 KiB at a time.
+        frames_per_read = 256 * 1024 // size + 1
+
+        class RecordingConnection(ServerConnection):
+            """Record the longest queue of frames waiting for the handler."""
+
+            max_queued = 0
+
+            def process_event(self, event: Any) -> None:
+                super().process_event(event)
+                self.max_queued = max(self.max_queued, len(self.recv_messages))
+
+        start_reading = asyncio.Event()
+        received: list[int] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            await start_reading.wait()
+            async for message in websocket:
+                if message == "done":
+                    break
+                received.append(int.from_bytes(message[:4], "big"))
+
+        stop_sending = False
+        sent = 0
+
+        async def sender(client: ClientConnection) -> None:
+            nonlocal sent
+            while not stop_sending:
+                await client.send(sent.to_bytes(4, "big") * (size // 4))
+                sent += 1
+            await client.send("done")
+
+        async with (
+            serve(
+                handler,
+                "127.0.0.1",
+                0,
+                compression=None,
+                max_queue=(high, low),
+                create_connection=RecordingConnection,
+            ) as server,
+            connect(get_uri(server), compression=None) as client,
+        ):
+            sender_task = asyncio.create_task(sender(client))
+            try:
+                await wait_for(lambda: bool(server.connections))
+                (connection,) = server.connections
+                assert isinstance(connection, RecordingConnection)
+
+                # The server stops reading; once TCP buffers are full, the
+                # client's write buffer goes above write_limit; send() blocks.
+                await wait_for(lambda: not connection.transport.is_reading())
+                while True:
+                    queued, blocked_at = len(connection.recv_messages), sent
+                    await asyncio.sleep(50 * MS)
+                    if sent == blocked_at and client._writing_paused:
+                        break
+                self.assertFalse(sender_task.done())
+                self.assertFalse(connection.transport.is_reading())
+                self.assertEqual(len(connection.recv_messages), queued)
+
+                # The receiver holds at most high frames, plus those of one read.
+                self.assertGreater(connection.max_queued, high)
+                self.assertLessEqual(connection.max_queued, high + frames_per_read)
+                # The sender holds at most write_limit bytes, plus one message.
+                write_high = client.transport.get_write_buffer_limits()[1]
+                self.assertLessEqual(
+                    client.transport.get_write_buffer_size(), write_high + size + 16
+                )
+            finally:
+                # Release the handler and the sender even if a check failed:
+                # otherwise, the server would wait for them forever.
+                stop_sending = True
+                start_reading.set()
+            await sender_task
+            await connection.wait_closed()
+        self.assertEqual(received, list(range(sent)))
+        self.assertGreater(sent, high)
+        self.assertLessEqual(connection.max_queued, high + frames_per_read)
+
+
 class BroadcastTests(AsyncTestCase):
     async def asyncSetUp(self) -> None:
         self.server = await serve(wait_closed, "127.0.0.1", 0)
@@ -1034,6 +1193,249 @@ class BasicAuthTests(AsyncTestCase):
             basic_auth(credentials=42)  # type: ignore[arg-type]
         with self.assertRaises(TypeError):
             basic_auth(credentials=[("a", "b"), ("c",)])  # type: ignore[list-item]
+
+
+class RawClient:
+    """WebSocket client driven by hand, to play a peer that stops cooperating.
+
+    It performs the opening handshake with a Sans-I/O :class:`ClientProtocol`.
+    Then it does only what the test tells it: unlike a real client, it doesn't
+    answer pings or close frames by itself.
+
+    """
+
+    def __init__(
+        self, protocol: ClientProtocol, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.protocol = protocol
+        self.reader = reader
+        self.writer = writer
+        self.frames: list[Frame] = []
+
+    @classmethod
+    async def connect(cls, server: Server) -> RawClient:
+        protocol = ClientProtocol(parse_uri("ws://localhost/"))
+        reader, writer = await asyncio.open_connection(*get_host_port(server))
+        writer.write(protocol.connect().serialize())
+        protocol.receive_data(await reader.readuntil(b"\r\n\r\n"))
+        assert protocol.state is OPEN, protocol.handshake_exc
+        (response,) = protocol.events_received()
+        assert isinstance(response, Response)
+        return cls(protocol, reader, writer)
+
+    async def receive_frame(self) -> Frame:
+        """Wait for the next frame from the server."""
+        while not self.frames:
+            for event in self.protocol.events_received():
+                assert isinstance(event, Frame)
+                self.frames.append(event)
+            if self.frames:
+                break
+            data = await self.reader.read(4096)
+            if data:
+                self.protocol.receive_data(data)
+            else:
+                self.protocol.receive_eof()
+        return self.frames.pop(0)
+
+    def answer(self) -> None:
+        """Send what the protocol has to send: pongs, the echo of a close frame."""
+        for data in self.protocol.data_to_send():
+            if data:
+                self.writer.write(data)
+
+    async def close(self) -> None:
+        self.writer.transport.abort()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+class TimeoutTests(AsyncTestCase):
+    """Keepalive, open_timeout and close_timeout against peers that stop answering."""
+
+    async def test_keepalive_timeout_against_silent_peer(self) -> None:
+        """A peer that never answers pings: the server closes with 1011."""
+        closed: list[ConnectionClosed] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            try:
+                await websocket.recv()
+            except ConnectionClosed as exc:
+                closed.append(exc)
+
+        async with serve(
+            handler,
+            "127.0.0.1",
+            0,
+            ping_interval=20 * MS,
+            ping_timeout=20 * MS,
+            close_timeout=20 * MS,
+        ) as server:
+            client = await RawClient.connect(server)
+            start = asyncio.get_running_loop().time()
+            try:
+                # The client reads the ping and doesn't answer.
+                ping = await client.receive_frame()
+                self.assertEqual(ping.opcode, OP_PING)
+                await wait_for(lambda: bool(closed))
+                elapsed = asyncio.get_running_loop().time() - start
+                close = await client.receive_frame()
+            finally:
+                await client.close()
+        # ping_interval, then ping_timeout, then close_timeout, since the
+        # client doesn't answer the close frame either.
+        self.assertGreaterEqual(elapsed, 55 * MS)
+        self.assertLess(elapsed, 1000 * MS)
+        (exc,) = closed
+        self.assertIsInstance(exc, ConnectionClosedError)
+        self.assertEqual(exc.sent, Close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout"))
+        self.assertIsNone(exc.rcvd)
+        self.assertEqual(close.opcode, OP_CLOSE)
+        self.assertEqual(Close.parse(close.data), exc.sent)
+
+    async def test_latency_updated_from_every_pong(self) -> None:
+        class RecordingConnection(ServerConnection):
+            """Record every value of latency and count pongs."""
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                self.latencies: list[float] = []
+                self.pongs = 0
+                super().__init__(*args, **kwargs)
+
+            def process_event(self, event: Any) -> None:
+                if isinstance(event, Frame) and event.opcode is OP_PONG:
+                    self.pongs += 1
+                super().process_event(event)
+
+            @property  # type: ignore[override]
+            def latency(self) -> float:
+                return self.latencies[-1]
+
+            @latency.setter
+            def latency(self, value: float) -> None:
+                self.latencies.append(value)
+
+        async with (
+            serve(
+                wait_closed,
+                "127.0.0.1",
+                0,
+                ping_interval=10 * MS,
+                ping_timeout=2000 * MS,
+                create_connection=RecordingConnection,
+            ) as server,
+            connect(get_uri(server), ping_interval=None) as client,
+        ):
+            await wait_for(lambda: bool(server.connections))
+            (connection,) = server.connections
+            assert isinstance(connection, RecordingConnection)
+            await wait_for(lambda: connection.pongs >= 2)
+            # Hold the answer to the next ping for 100 ms.
+            client.transport.pause_reading()
+            slow = len(connection.latencies)
+            await wait_for(lambda: bool(connection._pong_waiters))
+            await asyncio.sleep(100 * MS)
+            client.transport.resume_reading()
+            await wait_for(lambda: len(connection.latencies) >= slow + 3)
+            latencies, pongs = connection.latencies[1:], connection.pongs
+        # The initial value, then one measurement per pong.
+        self.assertEqual(connection.latencies[0], 0)
+        self.assertEqual(len(latencies), pongs)
+        self.assertGreaterEqual(connection.latencies[slow], 100 * MS)
+        self.assertLess(min(connection.latencies[slow + 1 :]), 100 * MS)
+        # The client didn't send pings: it didn't measure anything.
+        self.assertEqual(client.latency, 0)
+
+    async def assert_dropped(self, reader: asyncio.StreamReader, timeout: float) -> None:
+        """Check that the server closes the connection after ``timeout``."""
+        start = asyncio.get_running_loop().time()
+        try:
+            while await reader.read(4096):
+                pass
+        except ConnectionResetError:
+            pass
+        elapsed = asyncio.get_running_loop().time() - start
+        self.assertGreaterEqual(elapsed, timeout * 0.9)
+        self.assertLess(elapsed, timeout + 500 * MS)
+
+    async def test_open_timeout_incomplete_request(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, open_timeout=50 * MS) as server:
+            reader, writer = await asyncio.open_connection(*get_host_port(server))
+            writer.write(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+            await self.assert_dropped(reader, 50 * MS)
+            writer.close()
+
+    async def test_open_timeout_slow_process_request(self) -> None:
+        """open_timeout includes the time spent in process_request."""
+
+        async def process_request(connection: ServerConnection, request: Request) -> None:
+            await asyncio.sleep(10)
+
+        async with serve(
+            echo, "127.0.0.1", 0, open_timeout=50 * MS, process_request=process_request
+        ) as server:
+            request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+            reader, writer = await asyncio.open_connection(*get_host_port(server))
+            writer.write(request.serialize())
+            await self.assert_dropped(reader, 50 * MS)
+            writer.close()
+
+    async def test_open_timeout_tls_handshake(self) -> None:
+        """A client that doesn't start the TLS handshake is dropped too."""
+        async with serve(echo, "127.0.0.1", 0, ssl=SERVER_CONTEXT, open_timeout=50 * MS) as server:
+            reader, writer = await asyncio.open_connection(*get_host_port(server))
+            await self.assert_dropped(reader, 50 * MS)
+            writer.close()
+
+    async def test_close_timeout_peer_never_answers_close(self) -> None:
+        durations: list[float] = []
+        codes: list[int | None] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            start = asyncio.get_running_loop().time()
+            await websocket.close()
+            durations.append(asyncio.get_running_loop().time() - start)
+            codes.append(websocket.close_code)
+
+        async with serve(handler, "127.0.0.1", 0, close_timeout=50 * MS) as server:
+            client = await RawClient.connect(server)
+            try:
+                close = await client.receive_frame()
+                self.assertEqual(close.opcode, OP_CLOSE)
+                await wait_for(lambda: bool(durations))
+            finally:
+                await client.close()
+        (duration,) = durations
+        self.assertGreaterEqual(duration, 45 * MS)
+        self.assertLess(duration, 550 * MS)
+        self.assertEqual(codes, [CloseCode.ABNORMAL_CLOSURE])
+
+    async def test_close_timeout_peer_never_closes_tcp(self) -> None:
+        """The closing handshake completes; then the client keeps TCP open."""
+        durations: list[float] = []
+        codes: list[int | None] = []
+
+        async def handler(websocket: ServerConnection) -> None:
+            start = asyncio.get_running_loop().time()
+            await websocket.close()
+            durations.append(asyncio.get_running_loop().time() - start)
+            codes.append(websocket.close_code)
+
+        async with serve(handler, "127.0.0.1", 0, close_timeout=50 * MS) as server:
+            client = await RawClient.connect(server)
+            try:
+                close = await client.receive_frame()
+                self.assertEqual(close.opcode, OP_CLOSE)
+                client.answer()  # echo the close frame, and nothing else
+                # The server half-closes the TCP connection; the client doesn't.
+                self.assertEqual(await client.reader.read(), b"")
+                await wait_for(lambda: bool(durations))
+            finally:
+                await client.close()
+        (duration,) = durations
+        self.assertGreaterEqual(duration, 45 * MS)
+        self.assertLess(duration, 550 * MS)
+        self.assertEqual(codes, [CloseCode.NORMAL_CLOSURE])
 
 
 class ServerConnectionTests(AsyncTestCase):
