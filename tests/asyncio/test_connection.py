@@ -727,6 +727,30 @@ class FlowControlTests(ConnectionTestCase):
         with self.assertRaises(ConnectionClosedError):
             await task
 
+    async def test_keepalive_unblocks_send_to_peer_that_stopped_reading(self) -> None:
+        """A send() blocked by a peer that doesn't read fails after keepalive."""
+        client, server = await self.make_pair(
+            max_size=None,
+            ping_interval=20 * MS,
+            ping_timeout=20 * MS,
+            close_timeout=20 * MS,
+            max_queue=1,
+        )
+        server.transport.pause_reading()
+        client.start_keepalive()
+
+        async def send_forever() -> None:
+            while True:
+                await client.send(b"\x00" * 65536)
+
+        with self.assertRaises(ConnectionClosedError) as raised:
+            async with asyncio_timeout(2000 * MS):
+                await send_forever()
+        self.assertEqual(
+            raised.exception.sent, Close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        )
+        self.assertIsNone(raised.exception.rcvd)
+
     async def test_pause_resume_reading_after_close(self) -> None:
         """Flow control callbacks are harmless once the transport closed."""
         await self.client.close()

@@ -544,6 +544,7 @@ class serve:
             connection with close code 1009.
         max_queue: How many received frames may wait for the handler before
             the connection stops reading from the network; 16 by default.
+            Frames decoded from data already read still join the queue.
             Reading resumes when a quarter of that is left. Give a
             ``(high, low)`` tuple to choose both marks; :obj:`None` means no
             limit.
