@@ -588,6 +588,14 @@ class PingPongTests(ConnectionTestCase):
         await second
         self.assertTrue(first.cancelled())
 
+    async def test_cancelled_ping_when_connection_closes(self) -> None:
+        self.server.transport.pause_reading()
+        pong_waiter = await self.client.ping()
+        pong_waiter.cancel()  # type: ignore[attr-defined]
+        self.server.transport.abort()
+        await self.client.wait_closed()
+        self.assertTrue(pong_waiter.cancelled())  # type: ignore[attr-defined]
+
     async def test_unsolicited_pong(self) -> None:
         await self.server.pong("café")
         await self.server.pong()

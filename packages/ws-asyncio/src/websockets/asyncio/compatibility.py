@@ -4,24 +4,24 @@ Python 3.11 added :func:`asyncio.timeout` and made :exc:`asyncio.TimeoutError`
 an alias of the built-in :exc:`TimeoutError`. On Python 3.10, this module
 provides an equivalent context manager that raises the built-in
 :exc:`TimeoutError` too, so that the rest of the package has a single way of
-bounding an operation in time. It also provides a minimal stand-in for
-:exc:`ExceptionGroup`, which Python 3.10 lacks.
+bounding an operation in time. It also re-exports :exc:`ExceptionGroup`,
+or the stand-in that ws-proto provides on Python 3.10, which lacks it.
 
 """
 
 from __future__ import annotations
 
 import asyncio
-import builtins
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+from .._compatibility import ExceptionGroup
 
 __all__ = ["ExceptionGroup", "asyncio_timeout"]
 
 
 if sys.version_info >= (3, 11):
-    ExceptionGroup = builtins.ExceptionGroup
 
     def asyncio_timeout(delay: float | None) -> asyncio.Timeout:
         """Bound the time spent in an ``async with`` block.
@@ -37,20 +37,6 @@ if sys.version_info >= (3, 11):
         return asyncio.timeout(delay)
 
 else:  # pragma: no cover
-
-    class ExceptionGroup(Exception):
-        """Stand-in for :pep:`654` exception groups on Python 3.10.
-
-        Args:
-            message: Description of the group.
-            exceptions: Exceptions in the group.
-
-        """
-
-        def __init__(self, message: str, exceptions: Sequence[Exception]) -> None:
-            super().__init__(message, exceptions)
-            self.message = message
-            self.exceptions = tuple(exceptions)
 
     @asynccontextmanager
     async def asyncio_timeout(delay: float | None) -> AsyncIterator[None]:

@@ -44,12 +44,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, M
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar, cast
 
+from .._keepalive import Keepalive, KeepaliveAction
+from .._options import queue_limits
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
 from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame, Opcode
 from ..http11 import Request, Response
 from ..protocol import CLOSED, OPEN, Event, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
-from .compatibility import asyncio_timeout
 from .messages import Assembler
 
 __all__ = ["Connection"]
@@ -104,9 +105,7 @@ class Connection(asyncio.Protocol):
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.close_timeout = close_timeout
-        if not isinstance(max_queue, tuple):
-            max_queue = (max_queue, None)
-        self.max_queue = max_queue
+        self.max_queue = queue_limits(max_queue)
         if not isinstance(write_limit, tuple):
             write_limit = (write_limit, None)
         self.write_limit = write_limit
@@ -712,33 +711,51 @@ class Connection(asyncio.Protocol):
             self._keepalive_task = self.loop.create_task(self._keepalive())
 
     async def _keepalive(self) -> None:
-        """Send a ping every ``ping_interval`` seconds; fail if no pong comes."""
-        assert self.ping_interval is not None
-        delay = self.ping_interval
+        """Send keepalive pings on schedule; fail if a pong doesn't come in time.
+
+        :class:`~websockets._keepalive.Keepalive` decides when; this coroutine
+        sleeps until then, or until the pong arrives, and does what it says.
+
+        """
+        keepalive = Keepalive(self.ping_interval, self.ping_timeout, self.loop.time())
+        pong_waiter: asyncio.Future[float] | None = None
         while True:
-            await asyncio.sleep(delay)
+            # There's always a deadline: keepalive runs until it fails.
+            deadline = keepalive.deadline
+            assert deadline is not None
+            delay = max(0.0, deadline - self.loop.time())
+            if pong_waiter is None:
+                await asyncio.sleep(delay)
+            else:
+                # Wake up when the pong arrives or when it's overdue.
+                await asyncio.wait([pong_waiter], timeout=delay)
             # Once the closing handshake started, close_timeout takes over.
             if self.protocol.state is not OPEN:
                 return
-            if self.debug:
-                self.logger.debug("% sending keepalive ping")
-            ping_timestamp = self.loop.time()
-            pong_waiter = await self.ping()
-            if self.ping_timeout is not None:
-                try:
-                    async with asyncio_timeout(self.ping_timeout):
-                        await pong_waiter
-                except TimeoutError:
-                    if self.debug:
-                        self.logger.debug("- timed out waiting for keepalive pong")
-                    if self.protocol.state is OPEN:
-                        self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
-                        self._send_data()
-                    return
+            if pong_waiter is not None and pong_waiter.done():
                 if self.debug:
                     self.logger.debug("% received keepalive pong")
-            # Keep pings ping_interval apart, whatever the latency.
-            delay = max(0.0, self.ping_interval - (self.loop.time() - ping_timestamp))
+                keepalive.pong_received(self.loop.time())
+                pong_waiter = None
+                continue
+            # The event loop may wake up a bit early, within the resolution
+            # of its clock: the deadline is reached.
+            action = keepalive.poll(max(self.loop.time(), deadline))
+            if action is KeepaliveAction.SEND_PING:
+                if self.debug:
+                    self.logger.debug("% sending keepalive ping")
+                waiter = cast(asyncio.Future[float], await self.ping())
+                keepalive.ping_sent(self.loop.time())
+                # Without ping_timeout, pongs aren't awaited.
+                if self.ping_timeout is not None:
+                    pong_waiter = waiter
+            else:
+                assert action is KeepaliveAction.FAIL
+                if self.debug:
+                    self.logger.debug("- timed out waiting for keepalive pong")
+                self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+                self._send_data()
+                return
 
     def _pause_reading(self) -> None:
         """Stop reading from the network: the queue of frames is full."""

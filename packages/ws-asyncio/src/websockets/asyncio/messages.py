@@ -27,6 +27,7 @@ import collections
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
+from .._options import queue_limits
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
 from ..typing import BytesLike, Data
@@ -65,15 +66,8 @@ class Assembler:
         pause: Callable[[], Any] = lambda: None,
         resume: Callable[[], Any] = lambda: None,
     ) -> None:
-        if high is not None and low is None:
-            low = high // 4
-        if high is None and low is not None:
-            high = low * 4
-        if high is not None and low is not None:
-            if low < 0:
-                raise ValueError(f"low must be positive or equal to zero, got {low}")
-            if high < low:
-                raise ValueError(f"high must be greater than or equal to low, got {high} < {low}")
+        # Derive a missing mark and check them as every I/O layer does.
+        high, low = queue_limits((high, low))
         self.high = high
         """High-water mark, in frames; :obj:`None` when flow control is off."""
         self.low = low

@@ -13,7 +13,6 @@ connection closes with code 1011.
 from __future__ import annotations
 
 import asyncio
-import http
 import importlib
 import logging
 import re
@@ -24,6 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable,
 from types import TracebackType
 from typing import Any, cast
 
+from .._handshake import internal_error, server_response
 from ..auth import InvalidCredentials, credentials_checker, get_credentials, unauthorized
 from ..exceptions import ConcurrencyError
 from ..extensions.base import ServerExtensionFactory
@@ -158,18 +158,15 @@ class ServerConnection(Connection):
                 response = result
             except Exception:
                 self.logger.error("process_request failed", exc_info=True)
-                response = self._internal_error()
+                response = internal_error(self.protocol)
 
-        if response is None:
-            if self.server.is_serving():
-                response = self.protocol.accept(self.request)
-            else:
-                response = self.protocol.reject(
-                    http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
-                )
-        if server_header:
-            response.headers["Server"] = server_header
-        self.response = response
+        self.response = server_response(
+            self.protocol,
+            self.request,
+            response,
+            serving=self.server.is_serving(),
+            server_header=server_header,
+        )
 
         if process_response is not None:
             try:
@@ -180,7 +177,7 @@ class ServerConnection(Connection):
                     self.response = result
             except Exception:
                 self.logger.error("process_response failed", exc_info=True)
-                self.response = self._internal_error()
+                self.response = internal_error(self.protocol)
 
         self.protocol.send_response(self.response)
         # Frames sent right after the request are parsed now: process them.
@@ -188,13 +185,6 @@ class ServerConnection(Connection):
         self._send_data()
         for event in events:
             self.process_event(event)
-
-    def _internal_error(self) -> Response:
-        """Create the response sent when a server callback fails."""
-        return self.protocol.reject(
-            http.HTTPStatus.INTERNAL_SERVER_ERROR,
-            "Failed to open a WebSocket connection.\nSee server log for more information.\n",
-        )
 
     def process_event(self, event: Event) -> None:
         """Handle an event from the protocol: the request, then frames.
