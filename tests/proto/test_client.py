@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import subprocess
+import sys
+import unittest.mock
 from collections.abc import Sequence
 
 import pytest
 
-from websockets.client import ClientProtocol
+from websockets.client import (
+    BACKOFF_FACTOR,
+    BACKOFF_INITIAL_DELAY,
+    BACKOFF_MAX_DELAY,
+    BACKOFF_MIN_DELAY,
+    MAX_REDIRECTS,
+    REDIRECT_STATUSES,
+    ClientProtocol,
+    backoff,
+    follow_redirect,
+    process_exception,
+)
 from websockets.datastructures import Headers
 from websockets.exceptions import (
     InvalidHandshake,
@@ -16,9 +31,13 @@ from websockets.exceptions import (
     InvalidHeaderFormat,
     InvalidHeaderValue,
     InvalidMessage,
+    InvalidProxyMessage,
+    InvalidProxyStatus,
     InvalidStatus,
     InvalidUpgrade,
+    InvalidURI,
     NegotiationError,
+    SecurityError,
 )
 from websockets.extensions import ClientExtensionFactory, Extension
 from websockets.frames import Frame, Opcode
@@ -446,3 +465,180 @@ def test_initial_state() -> None:
     assert client.state is CONNECTING
     assert client.handshake_exc is None
     assert isinstance(client.connect().headers, Headers)
+
+
+class TestBackoff:
+    def test_default_delays(self) -> None:
+        delays = backoff()
+        first = next(delays)
+        assert 0 <= first <= BACKOFF_INITIAL_DELAY
+        assert next(delays) == BACKOFF_MIN_DELAY
+        assert next(delays) == pytest.approx(BACKOFF_MIN_DELAY * BACKOFF_FACTOR)
+        values = [next(delays) for _ in range(20)]
+        assert values[-1] == BACKOFF_MAX_DELAY
+        assert all(value <= BACKOFF_MAX_DELAY for value in values)
+
+    def test_arguments(self) -> None:
+        delays = backoff(initial_delay=0, min_delay=1, max_delay=4, factor=2)
+        assert [next(delays) for _ in range(6)] == [0, 1, 2, 4, 4, 4]
+
+    def test_first_delay_is_random(self) -> None:
+        with unittest.mock.patch("random.random", return_value=0.5):
+            assert next(backoff(initial_delay=3)) == 1.5
+
+    def test_min_delay_above_max_delay(self) -> None:
+        delays = backoff(initial_delay=0, min_delay=5, max_delay=2)
+        assert [next(delays) for _ in range(3)] == [0, 2, 2]
+
+    def test_defaults(self) -> None:
+        assert (BACKOFF_INITIAL_DELAY, BACKOFF_MIN_DELAY) == (5.0, 3.1)
+        assert (BACKOFF_MAX_DELAY, BACKOFF_FACTOR) == (90.0, 1.618)
+        assert MAX_REDIRECTS == 10
+
+    def test_environment_variables(self) -> None:
+        """The defaults come from the environment when the module is imported."""
+        code = (
+            "import websockets.client as c; "
+            "print(c.BACKOFF_INITIAL_DELAY, c.BACKOFF_MIN_DELAY, "
+            "c.BACKOFF_MAX_DELAY, c.BACKOFF_FACTOR, c.MAX_REDIRECTS)"
+        )
+        env = dict(
+            os.environ,
+            WEBSOCKETS_BACKOFF_INITIAL_DELAY="1",
+            WEBSOCKETS_BACKOFF_MIN_DELAY="2",
+            WEBSOCKETS_BACKOFF_MAX_DELAY="30",
+            WEBSOCKETS_BACKOFF_FACTOR="3",
+            WEBSOCKETS_MAX_REDIRECTS="4",
+        )
+        output = subprocess.run(
+            [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+        ).stdout
+        assert output.split() == ["1.0", "2.0", "30.0", "3.0", "4"]
+
+
+def invalid_status(status: int, *headers: tuple[str, str]) -> InvalidStatus:
+    return InvalidStatus(Response(status, "", Headers(headers)))
+
+
+class TestProcessException:
+    @pytest.mark.parametrize(
+        "exc",
+        [
+            EOFError(),
+            OSError(),
+            ConnectionRefusedError(),
+            ConnectionResetError(),
+            TimeoutError(),
+            invalid_status(500),
+            invalid_status(502),
+            invalid_status(503),
+            invalid_status(504),
+        ],
+    )
+    def test_transient(self, exc: Exception) -> None:
+        assert process_exception(exc) is None
+
+    def test_server_closed_before_answering(self) -> None:
+        exc = InvalidMessage("did not receive a valid HTTP response")
+        exc.__cause__ = EOFError("connection closed while reading HTTP status line")
+        assert process_exception(exc) is None
+
+    @pytest.mark.parametrize(
+        "exc",
+        [
+            invalid_status(404),
+            invalid_status(401),
+            invalid_status(501),
+            invalid_status(302, ("Location", "ws://example.com/")),
+            InvalidMessage("did not receive a valid HTTP response"),
+            InvalidProxyStatus(Response(407, "Proxy Authentication Required", Headers())),
+            InvalidProxyMessage("did not receive a valid HTTP response from proxy"),
+            InvalidURI("http://example.com/", "scheme isn't ws or wss"),
+            SecurityError("more than 10 redirects"),
+            NegotiationError("unsupported subprotocol: chat"),
+            ValueError(),
+            RuntimeError(),
+        ],
+    )
+    def test_fatal(self, exc: Exception) -> None:
+        assert process_exception(exc) is exc
+
+    def test_invalid_message_with_other_cause(self) -> None:
+        exc = InvalidMessage("did not receive a valid HTTP response")
+        exc.__cause__ = ValueError("invalid HTTP status line")
+        assert process_exception(exc) is exc
+
+
+class TestFollowRedirect:
+    @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+    def test_redirect(self, status: int) -> None:
+        exc = invalid_status(status, ("Location", "wss://other.example/new"))
+        assert follow_redirect("ws://example.com/old", exc) == "wss://other.example/new"
+
+    @pytest.mark.parametrize(
+        ("uri", "location", "new_uri"),
+        [
+            ("ws://example.com/a/b", "/c", "ws://example.com/c"),
+            ("ws://example.com/a/b", "c", "ws://example.com/a/c"),
+            ("ws://example.com/a/b", "../c?d", "ws://example.com/c?d"),
+            ("wss://example.com:8443/a", "//other.example/b", "wss://other.example/b"),
+            ("ws://example.com/a?q", "?r", "ws://example.com/a?r"),
+        ],
+    )
+    def test_relative_location(self, uri: str, location: str, new_uri: str) -> None:
+        exc = invalid_status(302, ("Location", location))
+        assert follow_redirect(uri, exc) == new_uri
+
+    def test_not_invalid_status(self) -> None:
+        assert follow_redirect("ws://example.com/", OSError()) is None
+        assert follow_redirect("ws://example.com/", InvalidMessage("nope")) is None
+
+    @pytest.mark.parametrize("status", [200, 300, 304, 305, 400, 404, 503])
+    def test_not_redirect_status(self, status: int) -> None:
+        exc = invalid_status(status, ("Location", "ws://example.com/"))
+        assert follow_redirect("ws://example.com/", exc) is None
+
+    def test_without_location(self) -> None:
+        assert follow_redirect("ws://example.com/", invalid_status(302)) is None
+
+    def test_several_locations(self) -> None:
+        exc = invalid_status(302, ("Location", "/a"), ("Location", "/b"))
+        assert follow_redirect("ws://example.com/", exc) is None
+
+    def test_secure_to_insecure(self) -> None:
+        exc = invalid_status(302, ("Location", "ws://example.com/"))
+        with pytest.raises(SecurityError) as raised:
+            follow_redirect("wss://example.com/", exc)
+        assert str(raised.value) == "cannot follow redirect to non-secure URI ws://example.com/"
+        assert raised.value.__cause__ is exc
+
+    def test_insecure_to_secure(self) -> None:
+        exc = invalid_status(302, ("Location", "wss://example.com/"))
+        assert follow_redirect("ws://example.com/", exc) == "wss://example.com/"
+
+    def test_invalid_location(self) -> None:
+        exc = invalid_status(302, ("Location", "https://example.com/"))
+        with pytest.raises(InvalidURI) as raised:
+            follow_redirect("ws://example.com/", exc)
+        assert raised.value.uri == "https://example.com/"
+        assert raised.value.__cause__ is exc
+
+    def test_max_redirects(self) -> None:
+        exc = invalid_status(302, ("Location", "/"))
+        assert follow_redirect("ws://example.com/", exc, MAX_REDIRECTS - 1) == "ws://example.com/"
+        with pytest.raises(SecurityError) as raised:
+            follow_redirect("ws://example.com/", exc, MAX_REDIRECTS)
+        assert str(raised.value) == f"more than {MAX_REDIRECTS} redirects"
+        assert raised.value.__cause__ is exc
+
+    def test_max_redirects_patched(self) -> None:
+        exc = invalid_status(302, ("Location", "/"))
+        with (
+            unittest.mock.patch("websockets.client.MAX_REDIRECTS", 0),
+            pytest.raises(SecurityError, match="more than 0 redirects"),
+        ):
+            follow_redirect("ws://example.com/", exc)
+        assert follow_redirect("ws://example.com/", invalid_status(404), MAX_REDIRECTS) is None
+
+    def test_redirect_statuses(self) -> None:
+        assert frozenset({301, 302, 303, 307, 308}) == REDIRECT_STATUSES

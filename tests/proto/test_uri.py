@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from websockets.exceptions import InvalidProxy, InvalidURI
-from websockets.uri import Proxy, WebSocketURI, get_proxy, parse_proxy, parse_uri
+import websockets.uri
+from websockets.exceptions import InvalidURI
+from websockets.uri import WebSocketURI, parse_uri
 
 __all__: list[str] = []
 
@@ -281,198 +280,22 @@ class TestWebSocketURI:
         assert parse_uri("ws://localhost/") != parse_uri("wss://localhost:80/")
 
 
-class TestParseProxy:
-    @pytest.mark.parametrize(
-        ("proxy", "expected"),
-        [
-            ("http://proxy", Proxy("http", "proxy", 80)),
-            ("http://proxy/", Proxy("http", "proxy", 80)),
-            ("http://proxy:3128", Proxy("http", "proxy", 3128)),
-            ("https://proxy", Proxy("https", "proxy", 443)),
-            ("https://proxy:8443/", Proxy("https", "proxy", 8443)),
-            ("socks5h://proxy", Proxy("socks5h", "proxy", 1080)),
-            ("socks5://proxy", Proxy("socks5", "proxy", 1080)),
-            ("socks4a://proxy", Proxy("socks4a", "proxy", 1080)),
-            ("socks4://proxy:9050", Proxy("socks4", "proxy", 9050)),
-            ("HTTP://Proxy.Example:3128", Proxy("http", "proxy.example", 3128)),
-            ("SOCKS5H://proxy", Proxy("socks5h", "proxy", 1080)),
-            ("http://[::1]:3128", Proxy("http", "::1", 3128)),
-            ("http://127.0.0.1:3128", Proxy("http", "127.0.0.1", 3128)),
-            ("http://user:pass@proxy:3128", Proxy("http", "proxy", 3128, "user", "pass")),
-            ("socks5://us%40er:p%3Ass@proxy", Proxy("socks5", "proxy", 1080, "us@er", "p:ss")),
-            ("http://prøxy.example", Proxy("http", "xn--prxy-hra.example", 80)),
-        ],
+def test_proxy_names_moved_to_proxy_module() -> None:
+    """Proxy URLs moved to websockets.proxy; the old import path still works."""
+    import websockets.proxy
+    import websockets.uri
+
+    for name in ("Proxy", "get_proxy", "parse_proxy"):
+        assert getattr(websockets.uri, name) is getattr(websockets.proxy, name)
+    from websockets.uri import Proxy, get_proxy, parse_proxy
+
+    assert (Proxy, get_proxy, parse_proxy) == (
+        websockets.proxy.Proxy,
+        websockets.proxy.get_proxy,
+        websockets.proxy.parse_proxy,
     )
-    def test_valid(self, proxy: str, expected: Proxy) -> None:
-        assert parse_proxy(proxy) == expected
-
-    @pytest.mark.parametrize(
-        ("proxy", "msg"),
-        [
-            ("proxy:3128", "scheme isn't provided"),
-            ("proxy", "scheme isn't provided"),
-            ("", "scheme isn't provided"),
-            ("ftp://proxy", "scheme ftp isn't supported"),
-            ("ws://proxy", "scheme ws isn't supported"),
-            ("socks://proxy", "scheme socks isn't supported"),
-            ("://proxy", "scheme  isn't supported"),
-            ("http:proxy", "path is meaningless"),
-            ("http://proxy/path", "path is meaningless"),
-            ("http://proxy//", "path is meaningless"),
-            ("http://proxy?", "query is meaningless"),
-            ("http://proxy/?q", "query is meaningless"),
-            ("http://proxy#", "fragment is meaningless"),
-            ("http://proxy/#f", "fragment is meaningless"),
-            ("http://", "hostname isn't provided"),
-            ("http://:3128", "hostname isn't provided"),
-            ("http://user@proxy", "username provided without password"),
-            ("http://proxy:0", "port out of range: 0, expected 1 to 65535"),
-            ("http://proxy:65536", "port out of range: 65536, expected 1 to 65535"),
-            ("http://proxy:port", "port isn't a number: port"),
-            ("http://[::1", "IPv6 address isn't closed with ]"),
-            ("http://pro xy", "invalid character in hostname: ' '"),
-            ("http://proxy\n", "control character '\\n' at position 12"),
-            (" http://proxy", "leading or trailing whitespace"),
-        ],
-    )
-    def test_invalid(self, proxy: str, msg: str) -> None:
-        with pytest.raises(InvalidProxy) as exc_info:
-            parse_proxy(proxy)
-        assert exc_info.value.proxy == proxy
-        assert exc_info.value.msg == msg
-        assert str(exc_info.value) == f"{proxy} isn't a valid proxy: {msg}"
-
-    def test_user_info(self) -> None:
-        assert parse_proxy("http://user:pass@proxy").user_info == ("user", "pass")
-        assert parse_proxy("http://proxy").user_info is None
-
-    def test_defaults(self) -> None:
-        proxy = Proxy("http", "proxy", 80)
-        assert (proxy.username, proxy.password, proxy.user_info) == (None, None, None)
 
 
-@pytest.fixture
-def environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """Start from an environment without proxy settings."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
-            monkeypatch.delenv(name)
-    return monkeypatch
-
-
-WS = parse_uri("ws://example.com/")
-WSS = parse_uri("wss://example.com/")
-
-
-class TestGetProxy:
-    def test_no_proxy_configured(self, environ: pytest.MonkeyPatch) -> None:
-        assert get_proxy(WS) is None
-        assert get_proxy(WSS) is None
-
-    def test_http_proxy_for_ws_only(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("http_proxy", "http://proxy:3128")
-        assert get_proxy(WS) == "http://proxy:3128"
-        assert get_proxy(WSS) is None
-
-    def test_https_proxy_for_wss_only(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("https_proxy", "http://proxy:3129")
-        assert get_proxy(WS) is None
-        assert get_proxy(WSS) == "http://proxy:3129"
-
-    def test_http_and_https_proxies(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("http_proxy", "http://proxy:3128")
-        environ.setenv("https_proxy", "https://proxy:3129")
-        assert get_proxy(WS) == "http://proxy:3128"
-        assert get_proxy(WSS) == "https://proxy:3129"
-
-    def test_all_proxy_fallback(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("all_proxy", "socks5h://proxy:1080")
-        assert get_proxy(WS) == "socks5h://proxy:1080"
-        assert get_proxy(WSS) == "socks5h://proxy:1080"
-
-    def test_scheme_proxy_preferred_over_all_proxy(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("all_proxy", "socks5h://proxy:1080")
-        environ.setenv("https_proxy", "http://proxy:3129")
-        assert get_proxy(WS) == "socks5h://proxy:1080"
-        assert get_proxy(WSS) == "http://proxy:3129"
-
-    def test_socks_proxy_fallback(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("socks_proxy", "socks5://proxy:1080")
-        assert get_proxy(WS) == "socks5://proxy:1080"
-        assert get_proxy(WSS) == "socks5://proxy:1080"
-
-    def test_all_proxy_preferred_over_socks_proxy(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("socks_proxy", "socks5://proxy:1080")
-        environ.setenv("all_proxy", "socks4://proxy:1081")
-        assert get_proxy(WS) == "socks4://proxy:1081"
-
-    def test_uppercase_variables(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("HTTPS_PROXY", "http://proxy:3129")
-        environ.setenv("ALL_PROXY", "socks5h://proxy:1080")
-        assert get_proxy(WSS) == "http://proxy:3129"
-        assert get_proxy(WS) == "socks5h://proxy:1080"
-
-    def test_lowercase_wins(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("HTTP_PROXY", "http://upper:3128")
-        environ.setenv("http_proxy", "http://lower:3128")
-        assert get_proxy(WS) == "http://lower:3128"
-
-    def test_empty_variable_ignored(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("https_proxy", "")
-        environ.setenv("all_proxy", "socks5h://proxy:1080")
-        assert get_proxy(WSS) == "socks5h://proxy:1080"
-
-    def test_proxy_returned_unvalidated(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("http_proxy", "proxy:3128")
-        assert get_proxy(WS) == "proxy:3128"
-        with pytest.raises(InvalidProxy, match="scheme isn't provided"):
-            parse_proxy("proxy:3128")
-
-    @pytest.mark.parametrize(
-        ("no_proxy", "uri"),
-        [
-            ("*", "ws://example.com/"),
-            ("example.com", "ws://example.com/"),
-            ("EXAMPLE.COM", "ws://example.com/"),
-            ("example.com", "ws://www.example.com/"),
-            (".example.com", "ws://www.example.com/"),
-            ("other.org, example.com", "ws://example.com/"),
-            ("other.org,example.com", "ws://www.example.com:8080/"),
-            ("example.com:8080", "ws://example.com:8080/"),
-            ("127.0.0.1", "ws://127.0.0.1:8000/"),
-            ("localhost", "ws://localhost/"),
-            ("::1", "ws://[::1]:8080/"),
-            # Hosts are matched in their IDNA form.
-            ("xn--bcher-kva.example", "ws://bücher.example/"),
-        ],
-    )
-    def test_no_proxy_bypasses(self, environ: pytest.MonkeyPatch, no_proxy: str, uri: str) -> None:
-        environ.setenv("http_proxy", "http://proxy:3128")
-        environ.setenv("no_proxy", no_proxy)
-        assert get_proxy(parse_uri(uri)) is None
-
-    @pytest.mark.parametrize(
-        ("no_proxy", "uri"),
-        [
-            ("example.com", "ws://example.org/"),
-            ("example.com", "ws://notexample.com/"),
-            ("www.example.com", "ws://example.com/"),
-            ("example.com:8080", "ws://example.com:8081/"),
-            ("", "ws://example.com/"),
-        ],
-    )
-    def test_no_proxy_does_not_bypass(
-        self, environ: pytest.MonkeyPatch, no_proxy: str, uri: str
-    ) -> None:
-        environ.setenv("http_proxy", "http://proxy:3128")
-        environ.setenv("no_proxy", no_proxy)
-        assert get_proxy(parse_uri(uri)) == "http://proxy:3128"
-
-    def test_no_proxy_uppercase(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("HTTPS_PROXY", "http://proxy:3129")
-        environ.setenv("NO_PROXY", "example.com")
-        assert get_proxy(WSS) is None
-
-    def test_no_proxy_alone(self, environ: pytest.MonkeyPatch) -> None:
-        environ.setenv("no_proxy", "other.org")
-        assert get_proxy(WS) is None
+def test_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match=r"module 'websockets\.uri' has no attribute 'nope'"):
+        websockets.uri.nope  # type: ignore[attr-defined]  # noqa: B018

@@ -417,17 +417,23 @@ def backoff(
         yield max_delay
 
 
-def _timeout_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions meaning that an operation timed out."""
-    if sys.version_info >= (3, 11):
+if sys.version_info >= (3, 11):
+
+    def _timeout_errors() -> tuple[type[BaseException], ...]:
+        """Exceptions meaning that an operation timed out."""
         # asyncio.TimeoutError is an alias of the built-in TimeoutError.
         return (TimeoutError,)
-    # On Python 3.10, asyncio.TimeoutError is a class of its own. Look it up
-    # without importing asyncio: if asyncio isn't loaded, nothing raised it.
-    asyncio = sys.modules.get("asyncio")  # pragma: no cover
-    if asyncio is None:  # pragma: no cover
-        return (TimeoutError,)
-    return (TimeoutError, asyncio.TimeoutError)  # pragma: no cover
+
+else:  # pragma: no cover
+
+    def _timeout_errors() -> tuple[type[BaseException], ...]:
+        """Exceptions meaning that an operation timed out."""
+        # asyncio.TimeoutError is a class of its own. Look it up without
+        # importing asyncio: if asyncio isn't loaded, nothing raised it.
+        asyncio = sys.modules.get("asyncio")
+        if asyncio is None:
+            return (TimeoutError,)
+        return (TimeoutError, asyncio.TimeoutError)
 
 
 def process_exception(exc: Exception) -> Exception | None:

@@ -10,8 +10,9 @@ It also accepts IRIs (:rfc:`3987`), URIs with non-ASCII characters, and
 converts them to URIs: the host name with IDNA, the path and the query with
 UTF-8 percent-encoding.
 
-:func:`parse_proxy` and :func:`get_proxy` do the same for the proxy through
-which a client connects.
+Proxy URLs are parsed by :mod:`websockets.proxy`, which shares the helpers
+below; ``Proxy``, ``parse_proxy`` and ``get_proxy`` remain importable from
+here.
 
 """
 
@@ -21,11 +22,24 @@ import dataclasses
 import ipaddress
 import re
 import urllib.parse
-import urllib.request
+from typing import Any
 
-from .exceptions import InvalidProxy, InvalidURI
+from .exceptions import InvalidURI
 
 __all__ = ["WebSocketURI", "parse_uri"]
+
+
+# Names that moved to websockets.proxy, which imports this module: resolve
+# them lazily to avoid a circular import.
+_MOVED_TO_PROXY = frozenset({"Proxy", "get_proxy", "parse_proxy"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_PROXY:
+        from . import proxy
+
+        return getattr(proxy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Characters that may appear unencoded in each component, on top of the
@@ -133,123 +147,6 @@ def parse_uri(uri: str) -> WebSocketURI:
     except ValueError as exc:
         raise InvalidURI(uri, str(exc)) from None
     return WebSocketURI(secure, host, port, path, query, username, password)
-
-
-@dataclasses.dataclass
-class Proxy:
-    """Proxy URL, split into the parts needed to connect through the proxy.
-
-    Attributes:
-        scheme: ``socks5h``, ``socks5``, ``socks4a``, ``socks4``, ``https``
-            or ``http``, in lowercase.
-        host: Host name, as an ASCII string: an IDNA-encoded DNS name or an IP
-            address; IPv6 addresses are written without brackets.
-        port: Port number; 1080 for SOCKS, 443 for ``https`` and 80 for
-            ``http`` when the URL doesn't give one.
-        username: User name for the proxy, percent-decoded; :obj:`None` when
-            the URL doesn't give user info.
-        password: Password for the proxy, percent-decoded; :obj:`None` when
-            the URL doesn't give user info.
-
-    """
-
-    scheme: str
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-
-    @property
-    def user_info(self) -> tuple[str, str] | None:
-        """``(username, password)`` for the proxy, or :obj:`None`."""
-        if self.username is None:
-            return None
-        assert self.password is not None, "username without password"
-        return (self.username, self.password)
-
-
-_PROXY_DEFAULT_PORTS = {
-    "socks5h": 1080,
-    "socks5": 1080,
-    "socks4a": 1080,
-    "socks4": 1080,
-    "https": 443,
-    "http": 80,
-}
-
-
-def parse_proxy(proxy: str) -> Proxy:
-    """Parse and validate a proxy URL.
-
-    The scheme must be one of ``socks5h``, ``socks5``, ``socks4a``,
-    ``socks4``, ``https`` and ``http``, in any case. A host is required; the
-    port defaults to 1080 for SOCKS, 443 for ``https`` and 80 for ``http``.
-    The path must be empty or ``/``; a query or a fragment isn't allowed. User
-    info is handled as in :func:`parse_uri`.
-
-    Args:
-        proxy: Proxy URL, e.g. ``http://proxy.example:3128``.
-
-    Returns:
-        The parsed proxy URL.
-
-    Raises:
-        InvalidProxy: If ``proxy`` isn't a valid proxy URL; the message says
-            why.
-
-    """
-    try:
-        scheme, authority, path, query, fragment = _split(proxy)
-        if scheme not in _PROXY_DEFAULT_PORTS:
-            # Without "://", "proxy.example:3128" reads as a URI whose scheme
-            # is "proxy.example": say what is actually missing.
-            if "://" not in proxy:
-                raise ValueError("scheme isn't provided")
-            raise ValueError(f"scheme {scheme} isn't supported")
-        if path not in ("", "/"):
-            raise ValueError("path is meaningless")
-        if query is not None:
-            raise ValueError("query is meaningless")
-        if fragment is not None:
-            raise ValueError("fragment is meaningless")
-        host, port, username, password = _parse_authority(
-            authority, default_port=_PROXY_DEFAULT_PORTS[scheme]
-        )
-    except ValueError as exc:
-        raise InvalidProxy(proxy, str(exc)) from None
-    return Proxy(scheme, host, port, username, password)
-
-
-def get_proxy(uri: WebSocketURI) -> str | None:
-    """Find the proxy configured for a WebSocket URI in the environment.
-
-    The proxy comes from :func:`urllib.request.getproxies`, which reads the
-    ``<scheme>_proxy`` environment variables, lowercase winning over
-    uppercase (and, on macOS and Windows, the system settings when none is
-    set). For ``wss`` URIs, ``https_proxy`` is used; for ``ws`` URIs,
-    ``http_proxy``; when it isn't set, ``all_proxy``, then ``socks_proxy``.
-
-    No proxy is used for hosts that ``no_proxy`` lists, as decided by
-    :func:`urllib.request.proxy_bypass`.
-
-    Args:
-        uri: Parsed WebSocket URI.
-
-    Returns:
-        The proxy URL, unvalidated (pass it to :func:`parse_proxy`), or
-        :obj:`None` when no proxy must be used.
-
-    """
-    proxies = urllib.request.getproxies()
-    keys = ("https", "all", "socks") if uri.secure else ("http", "all", "socks")
-    proxy = next((proxies[key] for key in keys if proxies.get(key)), None)
-    if proxy is None:
-        return None
-    # proxy_bypass matches no_proxy entries against the host alone and
-    # against "host:port".
-    if urllib.request.proxy_bypass(f"{uri.host}:{uri.port}"):
-        return None
-    return proxy
 
 
 def _split(uri: str) -> tuple[str, str | None, str, str | None, str | None]:
