@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http
 import importlib
+import inspect
 import itertools
 import logging
 import os
@@ -20,11 +21,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import websockets.asyncio.client as client_module
+import websockets.client as core_client
 from websockets.asyncio.client import (
-    BACKOFF_FACTOR,
-    BACKOFF_INITIAL_DELAY,
-    BACKOFF_MAX_DELAY,
-    BACKOFF_MIN_DELAY,
     MAX_REDIRECTS,
     ClientConnection,
     backoff,
@@ -35,6 +33,7 @@ from websockets.asyncio.client import (
 from websockets.asyncio.server import ServerConnection, serve, unix_serve
 from websockets.datastructures import Headers
 from websockets.exceptions import (
+    ConnectionClosed,
     ConnectionClosedOK,
     InvalidHandshake,
     InvalidMessage,
@@ -203,10 +202,6 @@ class ConnectTests(AsyncTestCase):
             assert client.request is not None
             self.assertNotIn("Sec-WebSocket-Extensions", client.request.headers)
 
-    async def test_proxy_not_supported(self) -> None:
-        with self.assertRaises(NotImplementedError):
-            connect("ws://localhost/", proxy="http://proxy:8080")
-
     async def test_invalid_uri(self) -> None:
         with self.assertRaises(InvalidURI):
             await connect("http://localhost/")
@@ -246,6 +241,17 @@ class UnixTests(AsyncTestCase):
                     self.assertIn("Host: localhost\r\n", str(await client.recv()))
                 async with unix_connect(path, "ws://example.com/") as client:
                     self.assertIn("Host: example.com\r\n", str(await client.recv()))
+
+    async def test_cross_origin_redirect(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+            async with unix_serve(echo, path, process_request=redirect_to("ws://other.example/")):
+                with self.assertRaises(ValueError) as raised:
+                    await unix_connect(path)
+        self.assertEqual(
+            str(raised.exception),
+            "cannot follow cross-origin redirect to ws://other.example/ on a Unix socket",
+        )
 
     async def test_unix_connect_tls(self) -> None:
         with tempfile.TemporaryDirectory() as directory:
@@ -459,6 +465,98 @@ class RedirectTests(AsyncTestCase):
             with self.assertRaises(InvalidURI):
                 await connect(get_uri(server))
 
+    async def test_redirect_chain(self) -> None:
+        async with (
+            serve(echo, "127.0.0.1", 0) as final,
+            serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(final))) as second,
+            serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(second), 307)) as first,
+        ):
+            with self.assertLogs("websockets.client", logging.INFO) as logs:
+                async with connect(get_uri(first)) as client:
+                    self.assertEqual(client.remote_address, get_host_port(final))
+                    await client.send("café")
+                    self.assertEqual(await client.recv(), "café")
+            messages = [record.getMessage() for record in logs.records]
+            self.assertEqual(
+                messages[:2],
+                [f"redirecting to {get_uri(second)}", f"redirecting to {get_uri(final)}"],
+            )
+
+    async def test_redirect_loop(self) -> None:
+        """Two servers redirecting to each other: the client gives up."""
+        requests = []
+
+        def redirect_to_peer(connection: ServerConnection, request: Request) -> Response:
+            requests.append(request)
+            peer = second if connection.local_address[1] == get_host_port(first)[1] else first
+            response = connection.respond(http.HTTPStatus.FOUND, "")
+            response.headers["Location"] = get_uri(peer)
+            return response
+
+        async with (
+            serve(echo, "127.0.0.1", 0, process_request=redirect_to_peer) as first,
+            serve(echo, "127.0.0.1", 0, process_request=redirect_to_peer) as second,
+        ):
+            with self.assertRaises(SecurityError) as raised:
+                await connect(get_uri(first))
+        self.assertEqual(str(raised.exception), f"more than {MAX_REDIRECTS} redirects")
+        self.assertIsInstance(raised.exception.__cause__, InvalidStatus)
+        self.assertEqual(len(requests), MAX_REDIRECTS + 1)
+
+    async def test_redirect_loop_not_retried(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to("/")) as server:
+            with self.assertRaises(SecurityError):
+                async for _ in connect(get_uri(server), reconnect_delays=no_delays):
+                    self.fail("connection shouldn't succeed")  # pragma: no cover
+
+    async def test_max_redirects_from_module(self) -> None:
+        """The limit is websockets.client.MAX_REDIRECTS, shared by I/O layers."""
+        async with (
+            serve(echo, "127.0.0.1", 0) as target,
+            serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(target))) as server,
+        ):
+            with (
+                unittest.mock.patch("websockets.client.MAX_REDIRECTS", 0),
+                self.assertRaises(SecurityError) as raised,
+            ):
+                await connect(get_uri(server))
+        self.assertEqual(str(raised.exception), "more than 0 redirects")
+
+    async def test_redirect_with_sock(self) -> None:
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to("/new")) as server:
+            uri = get_uri(server)
+            sock = socket.create_connection(get_host_port(server))
+            with self.assertRaises(ValueError) as raised:
+                await connect(uri, sock=sock)
+        self.assertEqual(str(raised.exception), f"cannot follow redirect to {uri}new with sock")
+        self.assertIsInstance(raised.exception.__cause__, InvalidStatus)
+
+    async def test_same_origin_redirect_with_host_and_port(self) -> None:
+        def process_request(connection: ServerConnection, request: Request) -> Response | None:
+            if request.path == "/old":
+                return redirect_to("/new")(connection, request)  # type: ignore[no-any-return]
+            return None
+
+        async with serve(
+            send_request_headers, "127.0.0.1", 0, process_request=process_request
+        ) as server:
+            host, port = get_host_port(server)
+            async with connect("ws://example.com/old", host=host, port=port) as client:
+                assert client.request is not None
+                self.assertEqual(client.request.path, "/new")
+
+    async def test_cross_origin_redirect_with_host_and_port(self) -> None:
+        async with serve(
+            echo, "127.0.0.1", 0, process_request=redirect_to("ws://other.example/")
+        ) as server:
+            host, port = get_host_port(server)
+            with self.assertRaises(ValueError) as raised:
+                await connect("ws://example.com/", host=host, port=port)
+        self.assertEqual(
+            str(raised.exception),
+            "cannot follow cross-origin redirect to ws://other.example/ with host or port",
+        )
+
     async def test_redirect_without_location(self) -> None:
         async with serve(echo, "127.0.0.1", 0, process_request=redirect_to(None)) as server:
             with self.assertRaises(InvalidStatus) as raised:
@@ -541,40 +639,74 @@ class ReconnectTests(AsyncTestCase):
         self.assertIsInstance(raised.exception.__cause__, InvalidStatus)
 
 
-class BackoffTests(AsyncTestCase):
-    async def test_backoff(self) -> None:
-        delays = backoff()
-        first = next(delays)
-        self.assertGreaterEqual(first, 0)
-        self.assertLess(first, BACKOFF_INITIAL_DELAY)
-        self.assertEqual(next(delays), BACKOFF_MIN_DELAY)
-        self.assertAlmostEqual(next(delays), BACKOFF_MIN_DELAY * BACKOFF_FACTOR)
-        values = [next(delays) for _ in range(20)]
-        self.assertEqual(values[-1], BACKOFF_MAX_DELAY)
-        self.assertTrue(all(value <= BACKOFF_MAX_DELAY for value in values))
+class ServerRestartTests(AsyncTestCase):
+    async def test_reconnect_after_server_restart(self) -> None:
+        """``async for`` reconnects once a new server listens on the same port."""
 
-    async def test_backoff_arguments(self) -> None:
-        delays = backoff(initial_delay=0, min_delay=1, max_delay=4, factor=2)
-        self.assertEqual([next(delays) for _ in range(5)], [0, 1, 2, 4, 4])
+        async def hello(websocket: ServerConnection) -> None:
+            await websocket.send("hello")
+            await websocket.wait_closed()
+
+        def short_delays() -> Generator[float]:
+            return itertools.repeat(10 * MS)  # type: ignore[return-value]
+
+        servers = [await serve(hello, "127.0.0.1", 0)]
+        host, port = get_host_port(servers[0])
+
+        async def restart() -> None:
+            # Let the client fail to connect a few times first.
+            await asyncio.sleep(50 * MS)
+            servers.append(await serve(hello, host, port))
+
+        restarting = None
+        count = 0
+        try:
+            with self.assertLogs("websockets.client", logging.INFO) as logs:
+                async for client in connect(f"ws://{host}:{port}/", reconnect_delays=short_delays):
+                    count += 1
+                    self.assertEqual(await client.recv(), "hello")
+                    if count == 2:
+                        break
+                    # Stop the server, which closes the connection; start
+                    # another one on the same port a little later.
+                    servers[0].close()
+                    await servers[0].wait_closed()
+                    restarting = asyncio.create_task(restart())
+                    with self.assertRaises(ConnectionClosed):
+                        await client.recv()
+        finally:
+            if restarting is not None:
+                await restarting
+            for server in servers:
+                server.close()
+                await server.wait_closed()
+        self.assertEqual(count, 2)
+        self.assertEqual(len(servers), 2)
+        failures = [
+            record
+            for record in logs.records
+            if record.getMessage().startswith("connect failed; reconnecting")
+        ]
+        self.assertGreaterEqual(len(failures), 1)
+        assert failures[0].exc_info is not None
+        self.assertIsInstance(failures[0].exc_info[1], ConnectionRefusedError)
 
 
-class ProcessExceptionTests(AsyncTestCase):
-    async def test_transient(self) -> None:
-        for exc in [
-            EOFError(),
-            OSError(),
-            asyncio.TimeoutError(),
-            InvalidStatus(Response(503, "Service Unavailable", Headers())),
+class PolicyImportsTests(AsyncTestCase):
+    def test_same_objects_as_core(self) -> None:
+        """The reconnection policy lives in websockets.client, written once."""
+        for name in [
+            "backoff",
+            "process_exception",
+            "BACKOFF_INITIAL_DELAY",
+            "BACKOFF_MIN_DELAY",
+            "BACKOFF_MAX_DELAY",
+            "BACKOFF_FACTOR",
+            "MAX_REDIRECTS",
         ]:
-            self.assertIsNone(process_exception(exc))
-        invalid_message = InvalidMessage("did not receive a valid HTTP response")
-        invalid_message.__cause__ = EOFError()
-        self.assertIsNone(process_exception(invalid_message))
+            self.assertIs(getattr(client_module, name), getattr(core_client, name))
 
-    async def test_fatal(self) -> None:
-        for exc in [
-            InvalidStatus(Response(404, "Not Found", Headers())),
-            InvalidMessage("did not receive a valid HTTP response"),
-            RuntimeError(),
-        ]:
-            self.assertIs(process_exception(exc), exc)
+    def test_connect_defaults(self) -> None:
+        signature = inspect.signature(connect)
+        self.assertIs(signature.parameters["process_exception"].default, process_exception)
+        self.assertIs(signature.parameters["reconnect_delays"].default, backoff)

@@ -10,41 +10,38 @@ automatically after errors that look transient.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import logging
-import os
-import random
+import socket
 import ssl as ssl_module
-import urllib.parse
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import Any, Literal, cast
 
-from ..client import ClientProtocol
+# The policy shared with other I/O layers lives in websockets.client. These
+# names remain importable from here: backoff and process_exception are the
+# defaults of connect().
+from ..client import BACKOFF_FACTOR as BACKOFF_FACTOR
+from ..client import BACKOFF_INITIAL_DELAY as BACKOFF_INITIAL_DELAY
+from ..client import BACKOFF_MAX_DELAY as BACKOFF_MAX_DELAY
+from ..client import BACKOFF_MIN_DELAY as BACKOFF_MIN_DELAY
+from ..client import MAX_REDIRECTS as MAX_REDIRECTS
+from ..client import ClientProtocol, follow_redirect
+from ..client import backoff as backoff
+from ..client import process_exception as process_exception
 from ..datastructures import HeadersLike
-from ..exceptions import InvalidMessage, InvalidStatus, InvalidURI, SecurityError
+from ..exceptions import InvalidProxyMessage, ProxyError
 from ..extensions.base import ClientExtensionFactory
 from ..http11 import USER_AGENT, Response
 from ..protocol import Event
+from ..proxy import HTTPProxyHandshake, Proxy, get_proxy, parse_proxy
 from ..typing import LoggerLike, Origin, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .compatibility import asyncio_timeout
 from .connection import Connection
 
 __all__ = ["ClientConnection", "connect", "unix_connect"]
-
-
-MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
-"""Maximum number of redirects that :func:`connect` follows."""
-
-BACKOFF_INITIAL_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_INITIAL_DELAY", "5"))
-"""Upper bound of the random delay before the first reconnection, in seconds."""
-BACKOFF_MIN_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_MIN_DELAY", "3.1"))
-"""Delay before the second reconnection, in seconds."""
-BACKOFF_MAX_DELAY = float(os.environ.get("WEBSOCKETS_BACKOFF_MAX_DELAY", "90.0"))
-"""Maximum delay between reconnections, in seconds."""
-BACKOFF_FACTOR = float(os.environ.get("WEBSOCKETS_BACKOFF_FACTOR", "1.618"))
-"""Factor by which the delay grows after each failed reconnection."""
 
 
 class ClientConnection(Connection):
@@ -136,79 +133,6 @@ class ClientConnection(Connection):
             super().process_event(event)
 
 
-def backoff(
-    initial_delay: float = BACKOFF_INITIAL_DELAY,
-    min_delay: float = BACKOFF_MIN_DELAY,
-    max_delay: float = BACKOFF_MAX_DELAY,
-    factor: float = BACKOFF_FACTOR,
-) -> Generator[float]:
-    """Generate delays between attempts to reconnect, in seconds.
-
-    The first delay is random, between 0 and ``initial_delay``, so that
-    clients that lost their connections at the same time don't all come back
-    at once (:rfc:`6455#section-7.2.3`). The next delays start at
-    ``min_delay`` and grow by ``factor`` each time up to ``max_delay``.
-
-    The defaults come from the environment variables
-    ``WEBSOCKETS_BACKOFF_INITIAL_DELAY`` (5 seconds),
-    ``WEBSOCKETS_BACKOFF_MIN_DELAY`` (3.1 seconds),
-    ``WEBSOCKETS_BACKOFF_MAX_DELAY`` (90 seconds) and
-    ``WEBSOCKETS_BACKOFF_FACTOR`` (1.618).
-
-    Args:
-        initial_delay: Upper bound of the first delay, in seconds.
-        min_delay: Second delay, in seconds.
-        max_delay: Longest delay, in seconds.
-        factor: Growth of delays from one attempt to the next.
-
-    Yields:
-        Delays, in seconds; the generator never ends.
-
-    """
-    yield random.random() * initial_delay
-    delay = min_delay
-    while delay < max_delay:
-        yield delay
-        delay *= factor
-    while True:
-        yield max_delay
-
-
-def process_exception(exc: Exception) -> Exception | None:
-    """Decide whether reconnecting after a failed attempt makes sense.
-
-    This is the default ``process_exception`` of :func:`connect`. When
-    ``async for`` reconnects automatically, each failed attempt goes through
-    it. Errors that may go away by themselves are retried:
-
-    * network errors: :exc:`OSError`, :exc:`EOFError`, :exc:`TimeoutError`,
-      and :exc:`~websockets.exceptions.InvalidMessage` caused by the server
-      closing the connection before answering;
-    * :exc:`~websockets.exceptions.InvalidStatus` with 500, 502, 503 or 504,
-      which servers and proxies return when they're temporarily unable to
-      answer.
-
-    Other errors are raised: trying again would fail the same way.
-
-    Args:
-        exc: Exception raised by the attempt to connect.
-
-    Returns:
-        :obj:`None` to try again (the error is logged at the ``INFO`` level),
-        or the exception to raise, which stops reconnecting: ``exc`` itself or
-        another exception.
-
-    """
-    if isinstance(exc, (EOFError, OSError, asyncio.TimeoutError)):
-        return None
-    if isinstance(exc, InvalidMessage) and isinstance(exc.__cause__, EOFError):
-        # The server closed the connection before answering.
-        return None
-    if isinstance(exc, InvalidStatus) and exc.response.status_code in (500, 502, 503, 504):
-        return None
-    return exc
-
-
 def _enable_deflate(
     extensions: Sequence[ClientExtensionFactory] | None,
 ) -> Sequence[ClientExtensionFactory] | None:
@@ -251,7 +175,16 @@ class connect:
 
     The client follows HTTP redirects (301, 302, 303, 307 and 308), up to 10
     of them or the value of the ``WEBSOCKETS_MAX_REDIRECTS`` environment
-    variable.
+    variable; see :func:`websockets.client.follow_redirect`.
+
+    By default, the client connects through the proxy configured in the
+    environment, if any: see :func:`websockets.proxy.get_proxy`. It tunnels
+    through HTTP proxies with a ``CONNECT`` request, sending the credentials
+    of the proxy URL, if any, with HTTP Basic Auth, and through SOCKS proxies
+    with the python-socks library, which must be installed for that
+    (``pip install python-socks[asyncio]``, or the ``socks`` extra of
+    ``ws-asyncio``). Then it speaks TLS, for ``wss://`` URIs, and WebSocket
+    through the tunnel.
 
     Args:
         uri: URI of the server, ``ws://`` or ``wss://``.
@@ -265,19 +198,27 @@ class connect:
             distribution is installed, and no compression without it.
             :obj:`None` disables compression.
         additional_headers: Headers added to the handshake request.
-        user_agent_header: Value of the ``User-Agent`` header;
+        user_agent_header: Value of the ``User-Agent`` header, in the handshake
+            request and in the ``CONNECT`` request to an HTTP proxy;
             ``"Python/x.y websockets/X.Y"`` by default, or the
             ``WEBSOCKETS_USER_AGENT`` environment variable. :obj:`None` omits
             it.
-        proxy: Proxy to connect through. Proxies aren't supported yet:
-            :obj:`True`, the default, which should use the proxy configured in
-            the environment, connects directly for now; :obj:`None` connects
-            directly; a proxy URL raises :exc:`NotImplementedError`.
+        proxy: Proxy to connect through. :obj:`True`, the default, uses the
+            proxy configured in the environment for ``uri``, if any;
+            :obj:`None` connects directly; a proxy URL connects through that
+            proxy: ``http://`` or ``https://`` (TLS to the proxy) for an HTTP
+            proxy, ``socks5h://``, ``socks5://``, ``socks4a://`` or
+            ``socks4://`` for a SOCKS proxy, e.g.
+            ``"http://user:password@proxy:3128"``. With ``socks5h`` and
+            ``socks4a``, the proxy resolves the host name of the server; with
+            ``socks5`` and ``socks4``, the client does. No proxy is used when
+            ``sock`` is given or with :func:`unix_connect`.
         process_exception: Function deciding whether to try again after a
             failed attempt, when reconnecting with ``async for``; see
             :func:`process_exception`, the default.
-        open_timeout: How long the TCP connection, the TLS handshake and the
-            opening handshake may take together, in seconds; 10 by default.
+        open_timeout: How long connecting to the proxy, if any, the TCP
+            connection, the TLS handshake and the opening handshake may take
+            together, redirects included, in seconds; 10 by default.
             :obj:`None` waits forever.
         ping_interval: Delay between two keepalive pings, in seconds; 20 by
             default. :obj:`None` sends no keepalive pings.
@@ -309,18 +250,40 @@ class connect:
             (by default, :func:`ssl.create_default_context`);
             ``server_hostname``, the name to check in the server's certificate
             instead of the host of ``uri``; ``host`` and ``port``, where to
-            connect instead of the host and port of ``uri``, which still go in
-            the ``Host`` header; ``sock``, an already connected socket.
+            connect (or, through a proxy, where the tunnel goes) instead of
+            the host and port of ``uri``, which still go in the ``Host``
+            header; ``sock``, an already connected socket. Two more apply to
+            ``https://`` proxies: ``proxy_ssl``, the :class:`ssl.SSLContext`
+            for TLS with the proxy (by default,
+            :func:`ssl.create_default_context`), and
+            ``proxy_server_hostname``, the name to check in the proxy's
+            certificate instead of the host of the proxy URL. Through an HTTP
+            proxy, TLS arguments apply to the server and the others, such as
+            ``local_addr``, to the connection to the proxy.
 
     Raises:
         InvalidURI: If ``uri`` isn't a valid WebSocket URI.
+        InvalidProxy: If ``proxy``, or the proxy configured in the
+            environment, isn't a valid proxy URL.
+        ProxyError: If the proxy refuses to open a tunnel:
+            :exc:`~websockets.exceptions.InvalidProxyStatus` when an HTTP
+            proxy answers with another status than 2xx, e.g. 407 Proxy
+            Authentication Required;
+            :exc:`~websockets.exceptions.InvalidProxyMessage` when its answer
+            isn't valid HTTP; :exc:`~websockets.exceptions.ProxyError` when a
+            SOCKS proxy fails.
         InvalidHandshake: If the opening handshake fails.
-        OSError: If the TCP connection can't be opened.
+        OSError: If the TCP connection to the server or to the proxy can't be
+            opened.
         TimeoutError: If opening the connection takes longer than
             ``open_timeout``.
+        ImportError: If connecting through a SOCKS proxy without python-socks.
         ValueError: If ``compression`` is neither ``"deflate"`` nor
-            :obj:`None`, or if ``ssl`` is given with a ``ws://`` URI.
-        NotImplementedError: If ``proxy`` is a proxy URL.
+            :obj:`None`; if ``ssl`` is given with a ``ws://`` URI or
+            ``proxy_ssl`` with an ``http://`` proxy; if ``proxy`` is a URL and
+            ``sock`` is given or the connection is on a Unix socket; if a
+            redirect can't be followed with ``sock``, ``host``, ``port`` or a
+            Unix socket.
 
     """
 
@@ -355,9 +318,6 @@ class connect:
         elif compression is not None:
             raise ValueError(f"unsupported compression: {compression}")
 
-        if isinstance(proxy, str):
-            raise NotImplementedError("connecting through a proxy isn't supported yet")
-
         if logger is None:
             logger = logging.getLogger("websockets.client")
         self.logger: LoggerLike = logger
@@ -386,8 +346,28 @@ class connect:
         # Set when the connection is open.
         self.connection: ClientConnection
 
+    def _select_proxy(self, ws_uri: WebSocketURI) -> Proxy | None:
+        """Choose the proxy for connecting to ``ws_uri``, if any.
+
+        Raises:
+            InvalidProxy: If the proxy URL isn't valid.
+            ValueError: If a proxy URL is given with ``sock`` or ``unix``.
+
+        """
+        if self.kwargs.get("sock") is not None or self.kwargs.get("unix", False):
+            # The connection is given or local: there's nothing to proxy.
+            if isinstance(self.proxy, str):
+                raise ValueError("proxy argument is incompatible with sock and Unix sockets")
+            return None
+        proxy = get_proxy(ws_uri) if self.proxy is True else self.proxy
+        if proxy is None:
+            return None
+        return parse_proxy(proxy)
+
     async def create_connection(self, uri: str) -> ClientConnection:
         """Open a TCP or TLS connection to the server at ``uri``.
+
+        Through a proxy, this opens the tunnel to the server too.
 
         Args:
             uri: URI of the server.
@@ -397,11 +377,15 @@ class connect:
 
         Raises:
             InvalidURI: If ``uri`` isn't a valid WebSocket URI.
+            InvalidProxy: If the proxy URL isn't valid.
+            ProxyError: If the proxy doesn't open a tunnel.
             ValueError: If ``ssl`` is given with a ``ws://`` URI.
 
         """
         ws_uri = parse_uri(uri)
         kwargs = dict(self.kwargs)
+        proxy_ssl = kwargs.pop("proxy_ssl", None)
+        proxy_server_hostname = kwargs.pop("proxy_server_hostname", None)
 
         if ws_uri.secure:
             if kwargs.get("ssl") is None:
@@ -411,6 +395,8 @@ class connect:
                 kwargs.setdefault("ssl_handshake_timeout", self.open_timeout)
         elif kwargs.get("ssl") is not None:
             raise ValueError("ssl argument is incompatible with a ws:// URI")
+
+        proxy = self._select_proxy(ws_uri)
 
         # Create the protocol before connecting, so that invalid arguments
         # are reported without opening a connection.
@@ -438,47 +424,99 @@ class connect:
             _, connection = await loop.create_unix_connection(factory, **kwargs)
         elif kwargs.get("sock") is not None:
             _, connection = await loop.create_connection(factory, **kwargs)
-        else:
+        elif proxy is None:
             host = kwargs.pop("host", ws_uri.host)
             port = kwargs.pop("port", ws_uri.port)
             _, connection = await loop.create_connection(factory, host, port, **kwargs)
+        else:
+            # host and port choose where the tunnel goes.
+            target = dataclasses.replace(
+                ws_uri,
+                host=kwargs.pop("host", ws_uri.host),
+                port=kwargs.pop("port", ws_uri.port),
+            )
+            if proxy.scheme.startswith("socks"):
+                sock = await _connect_socks_proxy(
+                    proxy,
+                    target,
+                    timeout=self.open_timeout,
+                    local_addr=kwargs.pop("local_addr", None),
+                )
+                try:
+                    _, connection = await loop.create_connection(factory, sock=sock, **kwargs)
+                except BaseException:
+                    sock.close()
+                    raise
+            else:
+                if proxy.scheme == "https":
+                    kwargs["proxy_ssl"] = (
+                        ssl_module.create_default_context() if proxy_ssl is None else proxy_ssl
+                    )
+                    kwargs["proxy_server_hostname"] = (
+                        proxy.host if proxy_server_hostname is None else proxy_server_hostname
+                    )
+                elif proxy_ssl is not None:
+                    raise ValueError("proxy_ssl argument is incompatible with an http:// proxy")
+                connection = await self._connect_http_proxy(proxy, target, factory, kwargs)
         return connection
 
-    def _redirect_uri(self, uri: str, exc: Exception) -> str | None:
-        """Find where a redirect sends the client, when the handshake got one.
+    async def _connect_http_proxy(
+        self,
+        proxy: Proxy,
+        target: WebSocketURI,
+        factory: Callable[[], ClientConnection],
+        kwargs: dict[str, Any],
+    ) -> ClientConnection:
+        """Open a tunnel to ``target`` through an HTTP proxy; connect through it.
 
-        Args:
-            uri: URI that the client connected to.
-            exc: Exception that failed the opening handshake.
-
-        Returns:
-            URI to connect to next, or :obj:`None` when ``exc`` isn't a redirect
-            (not :exc:`~websockets.exceptions.InvalidStatus`, another status, or
-            no ``Location`` header).
-
-        Raises:
-            InvalidURI: If the ``Location`` isn't a WebSocket URI.
-            SecurityError: If the redirect goes from ``wss://`` to ``ws://``.
+        ``kwargs`` holds the arguments of :meth:`~asyncio.loop.create_connection`:
+        ``ssl`` and the other TLS arguments apply to the server, through the
+        tunnel; ``proxy_ssl`` and ``proxy_server_hostname``, set for https
+        proxies, to the proxy; the others to the TCP connection to the proxy.
 
         """
-        if not isinstance(exc, InvalidStatus):
-            return None
-        response = exc.response
-        if response.status_code not in (301, 302, 303, 307, 308):
-            return None
+        loop = asyncio.get_running_loop()
+        server_tls = {key: kwargs.pop(key) for key in _TLS_ARGUMENTS if key in kwargs}
+        if "proxy_ssl" in kwargs:
+            kwargs["ssl"] = kwargs.pop("proxy_ssl")
+            kwargs["server_hostname"] = kwargs.pop("proxy_server_hostname")
+            if self.open_timeout is not None:
+                kwargs["ssl_handshake_timeout"] = self.open_timeout
+
+        handshake = HTTPProxyHandshake(proxy, target, self.user_agent_header)
+        transport, tunnel = await loop.create_connection(
+            lambda: _HTTPProxyConnection(handshake),
+            proxy.host,
+            proxy.port,
+            **kwargs,
+        )
         try:
-            location = response.headers["Location"]
-        except LookupError:
-            return None
-        new_uri = urllib.parse.urljoin(uri, location)
-        old_ws_uri = parse_uri(uri)
-        try:
-            new_ws_uri: WebSocketURI = parse_uri(new_uri)
-        except InvalidURI as invalid_uri:
-            raise invalid_uri from exc
-        if old_ws_uri.secure and not new_ws_uri.secure:
-            raise SecurityError("cannot follow redirect to non-secure URI") from exc
-        return new_uri
+            await tunnel.opened
+            tunnel_data = handshake.tunnel_data()
+            if tunnel_data:
+                # The client speaks first, in TLS and in the opening
+                # handshake: the server can't have sent anything yet.
+                raise InvalidProxyMessage(
+                    f"received {len(tunnel_data)} bytes from the tunnel "
+                    f"before the client's first message"
+                )
+            connection = factory()
+            if "ssl" in server_tls:
+                sslcontext = server_tls.pop("ssl")
+                tls_transport = await loop.start_tls(
+                    transport, connection, sslcontext, **server_tls
+                )
+                # start_tls() returns None only when the loop is closing.
+                assert tls_transport is not None, "start_tls() returned None"
+                connection.connection_made(tls_transport)
+            else:
+                transport.set_protocol(connection)
+                connection.connection_made(transport)
+                transport.resume_reading()
+        except BaseException:
+            transport.abort()
+            raise
+        return connection
 
     async def __aiter__(self) -> AsyncIterator[ClientConnection]:
         delays: Generator[float] | None = None
@@ -522,11 +560,31 @@ class connect:
         # Awaiting this object awaits a fresh coroutine doing the work.
         return self._await().__await__()
 
+    def _check_redirect(self, uri: str, new_uri: str) -> None:
+        """Refuse redirects that the connection arguments can't follow.
+
+        Raises:
+            ValueError: With ``sock``, which can't be reused, or when leaving
+                the origin of ``uri`` with ``host``, ``port`` or ``unix``,
+                which would still lead to the old server.
+
+        """
+        if self.kwargs.get("sock") is not None:
+            raise ValueError(f"cannot follow redirect to {new_uri} with sock")
+        old, new = parse_uri(uri), parse_uri(new_uri)
+        if (old.secure, old.host, old.port) == (new.secure, new.host, new.port):
+            return
+        if self.kwargs.get("unix", False):
+            raise ValueError(f"cannot follow cross-origin redirect to {new_uri} on a Unix socket")
+        if "host" in self.kwargs or "port" in self.kwargs:
+            raise ValueError(f"cannot follow cross-origin redirect to {new_uri} with host or port")
+
     async def _await(self) -> ClientConnection:
         uri = self.uri
+        redirects = 0
         try:
             async with asyncio_timeout(self.open_timeout):
-                for _ in range(MAX_REDIRECTS + 1):
+                while True:
                     connection = await self.create_connection(uri)
                     try:
                         await connection.handshake(
@@ -538,19 +596,138 @@ class connect:
                         raise
                     except Exception as exc:
                         connection.transport.close()
-                        new_uri = self._redirect_uri(uri, exc)
+                        new_uri = follow_redirect(uri, exc, redirects)
                         if new_uri is None:
                             raise
+                        try:
+                            self._check_redirect(uri, new_uri)
+                        except ValueError as value_error:
+                            raise value_error from exc
                         self.logger.info("redirecting to %s", new_uri)
                         uri = new_uri
+                        redirects += 1
                         continue
                     connection.start_keepalive()
                     self.connection = connection
                     return connection
-                raise SecurityError(f"more than {MAX_REDIRECTS} redirects")
         except TimeoutError as exc:
             # Re-raise with a clearer message.
             raise TimeoutError("timed out during opening handshake") from exc
+
+
+# Arguments of loop.create_connection() that configure TLS. Through an HTTP
+# proxy, they apply to the server, with loop.start_tls(), which takes them too.
+_TLS_ARGUMENTS = ("ssl", "server_hostname", "ssl_handshake_timeout", "ssl_shutdown_timeout")
+
+
+class _HTTPProxyConnection(asyncio.Protocol):
+    """Drive the ``CONNECT`` handshake with an HTTP proxy.
+
+    :attr:`opened` completes once the proxy opened the tunnel, or fails with
+    the reason why it didn't. Then reading is paused until the connection
+    hands the transport over to the WebSocket connection.
+
+    """
+
+    def __init__(self, handshake: HTTPProxyHandshake) -> None:
+        self.handshake = handshake
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.write(self.handshake.data_to_send())
+
+    def data_received(self, data: bytes) -> None:
+        self.handshake.receive_data(data)
+        self._check_done()
+
+    def eof_received(self) -> None:
+        self.handshake.receive_eof()
+        self._check_done()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            if exc is None:
+                exc = InvalidProxyMessage("proxy closed the connection before answering")
+            self.opened.set_exception(exc)
+
+    def _check_done(self) -> None:
+        if not self.handshake.done or self.opened.done():
+            return
+        if self.handshake.exc is not None:
+            self.opened.set_exception(self.handshake.exc)
+        else:
+            # Further bytes come from the server: keep them in the transport
+            # until the WebSocket connection takes it over.
+            self.transport.pause_reading()
+            self.opened.set_result(None)
+
+
+# Versions of SOCKS in python-socks' ProxyType, and whether the proxy resolves
+# the host name of the server (remote DNS), by scheme.
+_SOCKS_SCHEMES = {
+    "socks5h": ("SOCKS5", True),
+    "socks5": ("SOCKS5", False),
+    "socks4a": ("SOCKS4", True),
+    "socks4": ("SOCKS4", False),
+}
+
+
+async def _connect_socks_proxy(
+    proxy: Proxy,
+    target: WebSocketURI,
+    timeout: float | None,
+    local_addr: Any = None,
+) -> socket.socket:
+    """Open a tunnel to ``target`` through a SOCKS proxy, with python-socks.
+
+    Returns:
+        A socket connected to the server through the proxy.
+
+    Raises:
+        ImportError: If python-socks isn't installed.
+        ProxyError: If the proxy refuses to open the tunnel.
+        OSError: If the connection to the proxy fails.
+        TimeoutError: If opening the tunnel takes longer than ``timeout``
+            seconds, or 60 seconds when it's :obj:`None`.
+
+    """
+    try:
+        from python_socks import (  # type: ignore[import-not-found, unused-ignore]
+            ProxyError as SocksProxyError,
+        )
+        from python_socks import ProxyType  # type: ignore[import-not-found, unused-ignore]
+        from python_socks.async_.asyncio import (  # type: ignore[import-not-found, unused-ignore]
+            Proxy as SocksProxy,
+        )
+    except ImportError as exc:
+        raise ImportError(
+            "connecting through a SOCKS proxy requires python-socks: "
+            "pip install python-socks[asyncio]"
+        ) from exc
+
+    version, remote_dns = _SOCKS_SCHEMES[proxy.scheme]
+    socks_proxy = SocksProxy(
+        getattr(ProxyType, version),
+        proxy.host,
+        proxy.port,
+        username=proxy.username,
+        password=proxy.password,
+        rdns=remote_dns,
+    )
+    try:
+        sock: socket.socket = await socks_proxy.connect(
+            target.host,
+            target.port,
+            timeout=timeout,
+            local_addr=local_addr,
+        )
+    except OSError:
+        # Failing to reach the proxy, or timing out: network errors.
+        raise
+    except SocksProxyError as exc:
+        raise ProxyError(f"SOCKS proxy failed to open a tunnel: {exc}") from exc
+    return sock
 
 
 def unix_connect(
