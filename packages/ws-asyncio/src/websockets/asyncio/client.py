@@ -228,7 +228,8 @@ class connect:
             the TCP connection may take, in seconds; 10 by default. :obj:`None`
             waits forever.
         reconnect_delays: Function returning a generator of delays between
-            attempts to reconnect, in seconds; :func:`backoff` by default.
+            attempts to reconnect, in seconds;
+            :func:`~websockets.client.backoff` by default.
         max_size: Largest message accepted, in bytes; 1 MiB by default.
             :obj:`None` means no limit. A ``(max_message_size, max_frame_size)``
             tuple also limits the size of each frame. Larger messages fail the
