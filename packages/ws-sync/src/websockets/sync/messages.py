@@ -1,0 +1,295 @@
+"""Reassembly of fragmented messages for the threading implementation.
+
+The thread that reads from the network feeds every data frame it receives
+(text, binary and continuation frames) to an :class:`Assembler`, which queues
+them. Application threads take whole messages with :meth:`~Assembler.get` or
+fragments as they arrive with :meth:`~Assembler.get_iter`.
+
+Frames wait in a queue until a reader takes them. The length of that queue,
+counted in frames, drives flow control: above the high-water mark, the
+assembler asks the connection to stop reading from the network; at or below
+the low-water mark, it asks it to resume. This is what bounds memory when the
+application reads messages more slowly than the peer sends them.
+
+A reader that's waiting for the rest of a message moves the fragments it
+already has out of the queue, so a message fragmented into more frames than
+the high-water mark can't stall the connection. The payloads are collected in
+a list and joined once the final fragment arrives, so the cost of reassembly
+stays linear in the size of the message, whatever the number of fragments.
+
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .._options import queue_limits
+from ..exceptions import ConcurrencyError
+from ..frames import OP_TEXT, Frame
+from ..typing import BytesLike, Data
+from .utils import Deadline
+
+__all__ = ["Assembler"]
+
+
+class Assembler:
+    """Assemble messages from data frames.
+
+    This class is an implementation detail of
+    :class:`~websockets.sync.connection.Connection`. It's thread-safe: one
+    thread puts frames while another one gets messages.
+
+    Args:
+        high: High-water mark of the queue of frames, in frames; the assembler
+            calls ``pause`` when the queue holds more frames than this.
+            :obj:`None` disables flow control. It defaults to four times
+            ``low`` when only ``low`` is given.
+        low: Low-water mark of the queue of frames, in frames; the assembler
+            calls ``resume`` when the queue shrinks to this length. It
+            defaults to ``high // 4`` when only ``high`` is given.
+        pause: Called without arguments to stop reading from the network. It
+            runs in the thread that calls :meth:`put`, with the assembler's
+            lock held: it must not block.
+        resume: Called without arguments to start reading again. It runs in
+            the thread that calls :meth:`get` or :meth:`get_iter`, with the
+            assembler's lock held: it must not block.
+
+    Raises:
+        ValueError: If ``low`` is negative or if ``high`` is lower than
+            ``low``.
+
+    """
+
+    def __init__(
+        self,
+        high: int | None = None,
+        low: int | None = None,
+        pause: Callable[[], Any] = lambda: None,
+        resume: Callable[[], Any] = lambda: None,
+    ) -> None:
+        high, low = queue_limits((high, low))
+        self.high = high
+        """High-water mark, in frames; :obj:`None` when flow control is off."""
+        self.low = low
+        """Low-water mark, in frames; :obj:`None` when flow control is off."""
+        # Queue length at which reading resumes; only used while paused.
+        self._resume_at = 0 if low is None else low
+        self.pause = pause
+        self.resume = resume
+        self.paused = False
+        """Whether reading from the network is paused."""
+        self.closed = False
+        """Whether :meth:`close` was called: no more frames will arrive."""
+
+        # Protects everything below; readers wait on it for put() or close().
+        self._cond = threading.Condition()
+        # Frames received and not taken by a reader yet.
+        self._frames: collections.deque[Frame] = collections.deque()
+        # get() and get_iter() can't run concurrently.
+        self._get_in_progress = False
+        # Message being read: whether it's a text message, or None between
+        # messages, and the payloads that get() took out of the queue. They
+        # survive a timeout of get(), so the next read resumes there.
+        self._text: bool | None = None
+        self._chunks: list[BytesLike] = []
+        # Whether to drop the rest of a message whose reading by get_iter()
+        # was interrupted after it had yielded some fragments.
+        self._skip = False
+
+    def __len__(self) -> int:
+        """Number of frames waiting in the queue."""
+        with self._cond:
+            return len(self._frames)
+
+    def get(self, timeout: float | None = None, decode: bool | None = None) -> Data:
+        """Read the next message.
+
+        Fragments are collected in a list and joined once, when the last one
+        arrives. When the timeout elapses, fragments already taken from the
+        queue are kept for the next call.
+
+        Args:
+            timeout: How long to wait for a complete message, in seconds;
+                :obj:`None`, the default, waits forever. ``0`` returns a
+                message only if one is available already.
+            decode: :obj:`True` returns a :class:`str`, decoding the payload
+                as UTF-8; :obj:`False` returns a :class:`bytes`; :obj:`None`,
+                the default, decodes text messages and not binary messages.
+
+        Returns:
+            The message.
+
+        Raises:
+            EOFError: If the stream of frames has ended before a complete
+                message arrived.
+            TimeoutError: If ``timeout`` elapsed before a complete message
+                arrived.
+            ConcurrencyError: If :meth:`get` or :meth:`get_iter` is already
+                running.
+            UnicodeDecodeError: If ``decode`` is :obj:`True` and a binary
+                message isn't valid UTF-8.
+
+        """
+        deadline = Deadline(timeout)
+        with self._cond:
+            if self._get_in_progress:
+                raise ConcurrencyError("get() or get_iter() is already running")
+            self._get_in_progress = True
+            try:
+                while True:
+                    frame = self._pop()
+                    if frame is None:
+                        if self.closed:
+                            raise EOFError("stream of frames ended")
+                        remaining = deadline.timeout(raise_if_elapsed=False)
+                        if remaining == 0:
+                            raise TimeoutError(f"timed out after {timeout} seconds")
+                        self._cond.wait(remaining)
+                        continue
+                    if self._text is None:
+                        self._text = frame.opcode is OP_TEXT
+                    self._chunks.append(frame.data)
+                    if frame.fin:
+                        break
+            finally:
+                self._get_in_progress = False
+            text, chunks = self._text, self._chunks
+            self._text, self._chunks = None, []
+
+        # Join and decode without holding the lock: messages may be large.
+        data = b"".join(chunks)
+        if decode is None:
+            decode = text
+        return data.decode() if decode else data
+
+    def get_iter(self, decode: bool | None = None) -> Iterator[Data]:
+        """Stream the next message, one fragment at a time.
+
+        Text fragments are decoded incrementally, so a character encoded over
+        two frames comes out whole (and an empty string may come out when a
+        frame holds only the beginning of a character).
+
+        Stopping the iterator after it yielded fragments drops the rest of the
+        message: the next read starts with the following message.
+
+        Args:
+            decode: :obj:`True` yields :class:`str`, decoding payloads as
+                UTF-8; :obj:`False` yields :class:`bytes`; :obj:`None`, the
+                default, decodes text messages and not binary messages.
+
+        Yields:
+            Fragments of the message.
+
+        Raises:
+            EOFError: If the stream of frames has ended before the end of the
+                message.
+            ConcurrencyError: If :meth:`get` or :meth:`get_iter` is already
+                running.
+            UnicodeDecodeError: If ``decode`` is :obj:`True` and a binary
+                message isn't valid UTF-8.
+
+        """
+        with self._cond:
+            if self._get_in_progress:
+                raise ConcurrencyError("get() or get_iter() is already running")
+            self._get_in_progress = True
+        finished = False
+        try:
+            decoder: codecs.IncrementalDecoder | None = None
+            with self._cond:
+                leftover: bytes | None = None
+                if self._text is not None:
+                    # A get() that timed out left the beginning of a message.
+                    if decode is None:
+                        decode = self._text
+                    if decode:
+                        decoder = codecs.getincrementaldecoder("utf-8")()
+                    leftover = b"".join(self._chunks)
+                    self._chunks = []
+            if leftover is not None:
+                yield leftover if decoder is None else decoder.decode(leftover)
+            while True:
+                with self._cond:
+                    frame = self._pop()
+                    while frame is None:
+                        if self.closed:
+                            raise EOFError("stream of frames ended")
+                        self._cond.wait()
+                        frame = self._pop()
+                    if self._text is None:
+                        self._text = frame.opcode is OP_TEXT
+                        if decode is None:
+                            decode = self._text
+                        if decode:
+                            decoder = codecs.getincrementaldecoder("utf-8")()
+                    if frame.fin:
+                        finished = True
+                        self._text = None
+                if decoder is None:
+                    yield bytes(frame.data)
+                else:
+                    yield decoder.decode(frame.data, frame.fin)
+                if finished:
+                    break
+        finally:
+            with self._cond:
+                self._get_in_progress = False
+                if self._text is not None and not finished:
+                    # Some fragments were yielded; drop the rest of the message.
+                    self._text = None
+                    self._skip = True
+
+    def put(self, frame: Frame) -> None:
+        """Add a data frame to the queue.
+
+        Args:
+            frame: Text, binary or continuation frame.
+
+        Raises:
+            EOFError: If the stream of frames has ended.
+
+        """
+        with self._cond:
+            if self.closed:
+                raise EOFError("stream of frames ended")
+            self._frames.append(frame)
+            self._cond.notify()
+            if self.high is not None and not self.paused and len(self._frames) > self.high:
+                self.paused = True
+                self.pause()
+
+    def close(self) -> None:
+        """End the stream of frames.
+
+        Frames already queued can still be read. Once they're exhausted,
+        :meth:`get` and :meth:`get_iter` raise :exc:`EOFError`.
+
+        """
+        with self._cond:
+            if self.closed:
+                return
+            self.closed = True
+            self._cond.notify_all()
+
+    def _pop(self) -> Frame | None:
+        """Take the next frame to read out of the queue, if there's one.
+
+        Call it with the lock held.
+
+        """
+        frames = self._frames
+        while frames:
+            frame = frames.popleft()
+            if self.paused and len(frames) <= self._resume_at:
+                self.paused = False
+                self.resume()
+            if self._skip:
+                if frame.fin:
+                    self._skip = False
+                continue
+            return frame
+        return None

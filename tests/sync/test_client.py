@@ -1,0 +1,566 @@
+"""Tests for websockets.sync.client: connect, unix_connect, redirects, reconnection."""
+
+from __future__ import annotations
+
+import contextlib
+import http
+import importlib.util
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Generator, Iterator
+
+import pytest
+
+from websockets.client import MAX_REDIRECTS
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidMessage,
+    InvalidStatus,
+    InvalidURI,
+    SecurityError,
+)
+from websockets.extensions.base import ClientExtensionFactory
+from websockets.http11 import USER_AGENT, Request, Response
+from websockets.protocol import CLOSED, OPEN
+from websockets.sync import client as client_module
+from websockets.sync.client import ClientConnection, connect, unix_connect
+from websockets.sync.server import ServerConnection
+
+from .utils import (
+    CLIENT_CONTEXT,
+    JOIN_TIMEOUT,
+    MS,
+    SERVER_CONTEXT,
+    closed_port,
+    get_host_port,
+    get_uri,
+    run_server,
+    run_unix_server,
+    start_thread,
+    temp_unix_socket_path,
+)
+
+DEFLATE = importlib.util.find_spec("websockets.extensions.permessage_deflate") is not None
+
+
+def handshake_headers(connection: ServerConnection) -> None:
+    """Handler that sends the request headers, then echoes."""
+    assert connection.request is not None
+    connection.send(str(connection.request.headers))
+    for message in connection:
+        connection.send(message)
+
+
+# Opening a connection
+
+
+def test_connect() -> None:
+    with run_server() as server, connect(get_uri(server)) as client:
+        assert client.state is OPEN
+        client.send("café")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "café"
+        assert isinstance(client.request, Request)
+        assert isinstance(client.response, Response)
+        assert client.response.status_code == 101
+        assert client.remote_address == get_host_port(server)
+    assert client.state is CLOSED
+
+
+def test_connect_directly() -> None:
+    with run_server() as server:
+        client = connect(get_uri(server))
+        try:
+            client.send("tea")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+        finally:
+            client.close()
+        assert client.close_code == 1000
+
+
+def test_headers() -> None:
+    with (
+        run_server(handshake_headers) as server,
+        connect(get_uri(server), origin="https://example.com") as client,
+    ):
+        headers = client.recv(timeout=JOIN_TIMEOUT)
+        assert f"User-Agent: {USER_AGENT}\r\n" in headers
+        assert "Origin: https://example.com\r\n" in headers
+
+
+def test_additional_headers_and_user_agent() -> None:
+    with (
+        run_server(handshake_headers) as server,
+        connect(
+            get_uri(server),
+            additional_headers={"Authorization": "Bearer token"},
+            user_agent_header="test/1.0",
+        ) as client,
+    ):
+        headers = client.recv(timeout=JOIN_TIMEOUT)
+        assert "Authorization: Bearer token\r\n" in headers
+        assert "User-Agent: test/1.0\r\n" in headers
+
+
+def test_no_user_agent() -> None:
+    with (
+        run_server(handshake_headers) as server,
+        connect(get_uri(server), user_agent_header=None) as client,
+    ):
+        assert "User-Agent" not in client.recv(timeout=JOIN_TIMEOUT)
+
+
+def test_subprotocols() -> None:
+    with (
+        run_server(subprotocols=["chat"]) as server,
+        connect(get_uri(server), subprotocols=["superchat", "chat"]) as client,
+    ):
+        assert client.subprotocol == "chat"
+
+
+@pytest.mark.skipif(not DEFLATE, reason="ws-deflate isn't installed")
+def test_compression_default() -> None:
+    with run_server() as server, connect(get_uri(server)) as client:
+        assert client.response is not None
+        assert "permessage-deflate" in client.response.headers["Sec-WebSocket-Extensions"]
+        client.send("x" * 1000)
+        assert client.recv(timeout=JOIN_TIMEOUT) == "x" * 1000
+
+
+@pytest.mark.skipif(DEFLATE, reason="ws-deflate is installed")
+def test_compression_default_without_ws_deflate() -> None:
+    with run_server() as server, connect(get_uri(server)) as client:
+        assert client.response is not None
+        assert "Sec-WebSocket-Extensions" not in client.response.headers
+    with pytest.raises(ImportError, match="ws-deflate"):
+        connect("ws://localhost/", compression="deflate")
+
+
+def test_compression_disabled() -> None:
+    with run_server() as server, connect(get_uri(server), compression=None) as client:
+        assert client.response is not None
+        assert "Sec-WebSocket-Extensions" not in client.response.headers
+
+
+def test_compression_unsupported() -> None:
+    with pytest.raises(ValueError, match="unsupported compression: zstd"):
+        connect("ws://localhost/", compression="zstd")
+
+
+def test_extensions() -> None:
+    class Factory(ClientExtensionFactory):
+        name = "x-test"  # type: ignore[assignment]
+
+        def get_request_params(self) -> list[tuple[str, str | None]]:
+            return [("level", "1")]
+
+    with (
+        run_server(handshake_headers) as server,
+        connect(get_uri(server), extensions=[Factory()], compression=None) as client,
+    ):
+        assert "Sec-WebSocket-Extensions: x-test; level=1\r\n" in client.recv(timeout=JOIN_TIMEOUT)
+
+
+def test_create_connection() -> None:
+    class MyClientConnection(ClientConnection):
+        pass
+
+    with (
+        run_server() as server,
+        connect(get_uri(server), create_connection=MyClientConnection) as client,
+    ):
+        assert isinstance(client, MyClientConnection)
+
+
+def test_logger(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.client")
+    with (
+        caplog.at_level(logging.INFO, logger="test.client"),
+        run_server() as server,
+        connect(get_uri(server), logger=logger),
+    ):
+        pass
+    messages = [record.getMessage() for record in caplog.records if record.name == "test.client"]
+    assert messages == ["connection open", "connection closed"]
+
+
+def test_max_size() -> None:
+    with run_server() as server, connect(get_uri(server), max_size=10) as client:
+        client.send("x" * 11)
+        with pytest.raises(ConnectionClosed) as raised:
+            client.recv(timeout=JOIN_TIMEOUT)
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == 1009
+
+
+def test_keepalive() -> None:
+    with run_server() as server, connect(get_uri(server), ping_interval=10 * MS) as client:
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while client.latency == 0 and time.monotonic() < deadline:
+            time.sleep(MS)
+        assert client.latency > 0
+
+
+def test_sock() -> None:
+    with run_server() as server:
+        sock = socket.create_connection(get_host_port(server))
+        with connect("ws://invalid.example/", sock=sock) as client:
+            client.send("tea")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+
+
+# TLS and Unix sockets
+
+
+def test_tls() -> None:
+    with (
+        run_server(ssl=SERVER_CONTEXT) as server,
+        connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT) as client,
+    ):
+        client.send("café")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "café"
+        assert client.socket.version() is not None  # type: ignore[attr-defined]
+
+
+def test_tls_server_hostname() -> None:
+    with run_server(ssl=SERVER_CONTEXT) as server:
+        _, port = get_host_port(server)
+        with connect(
+            f"wss://127.0.0.2:{port}/",
+            sock=socket.create_connection(("127.0.0.1", port)),
+            ssl=CLIENT_CONTEXT,
+            server_hostname="localhost",
+        ) as client:
+            assert client.state is OPEN
+
+
+def test_tls_certificate_error() -> None:
+    with run_server(ssl=SERVER_CONTEXT) as server, pytest.raises(ssl.SSLCertVerificationError):
+        connect(get_uri(server, secure=True))
+
+
+def test_ssl_with_ws_uri() -> None:
+    with pytest.raises(ValueError, match="ssl argument is incompatible with a ws:// URI"):
+        connect("ws://localhost/", ssl=CLIENT_CONTEXT)
+
+
+def test_unix() -> None:
+    with temp_unix_socket_path() as path, run_unix_server(path), unix_connect(path) as client:
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+        assert client.remote_address == path
+
+
+def test_unix_tls() -> None:
+    with (
+        temp_unix_socket_path() as path,
+        run_unix_server(path, ssl=SERVER_CONTEXT),
+        unix_connect(path, ssl=CLIENT_CONTEXT) as client,
+    ):
+        assert client.request is not None
+        assert client.request.headers["Host"] == "localhost"
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+
+
+def test_unix_missing_path() -> None:
+    with pytest.raises(ValueError, match="missing path argument"):
+        unix_connect()
+
+
+# Failures
+
+
+def test_invalid_uri() -> None:
+    with pytest.raises(InvalidURI):
+        connect("http://localhost/")
+
+
+def test_connection_refused() -> None:
+    with pytest.raises(ConnectionRefusedError):
+        connect(f"ws://127.0.0.1:{closed_port()}/")
+
+
+def test_rejected() -> None:
+    def forbidden(connection: ServerConnection, request: Request) -> Response:
+        return connection.respond(http.HTTPStatus.FORBIDDEN, "Go away.\n")
+
+    with run_server(process_request=forbidden) as server:
+        with pytest.raises(InvalidStatus) as raised:
+            connect(get_uri(server))
+        assert raised.value.response.status_code == 403
+
+
+@contextlib.contextmanager
+def raw_server(answer: bytes | None) -> Iterator[str]:
+    """Accept one TCP connection; answer with ``answer`` (close) or never answer."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def run() -> None:
+        sock, _ = listener.accept()
+        with sock:
+            if answer is not None:
+                sock.recv(65536)
+                sock.sendall(answer)
+            else:
+                done.wait(JOIN_TIMEOUT)
+
+    thread = start_thread(run)
+    try:
+        host, port = listener.getsockname()[:2]
+        yield f"ws://{host}:{port}/"
+    finally:
+        done.set()
+        thread.join(JOIN_TIMEOUT)
+        listener.close()
+
+
+def test_invalid_response() -> None:
+    with (
+        raw_server(b"SSH-2.0-OpenSSH\r\n\r\n") as uri,
+        pytest.raises(InvalidMessage, match="did not receive a valid HTTP response"),
+    ):
+        connect(uri)
+
+
+def test_server_closes_before_answering() -> None:
+    with raw_server(b"") as uri:
+        with pytest.raises(InvalidMessage) as raised:
+            connect(uri)
+        assert isinstance(raised.value.__cause__, EOFError)
+
+
+def test_open_timeout() -> None:
+    with raw_server(None) as uri:
+        start = time.monotonic()
+        with pytest.raises(TimeoutError, match="timed out during opening handshake"):
+            connect(uri, open_timeout=20 * MS)
+        assert time.monotonic() - start < JOIN_TIMEOUT
+
+
+# Redirects
+
+
+def redirect_to(location: str, status: int = http.HTTPStatus.FOUND) -> object:
+    def process_request(connection: ServerConnection, request: Request) -> Response:
+        response = connection.respond(status, "")
+        response.headers["Location"] = location
+        return response
+
+    return process_request
+
+
+def test_redirect() -> None:
+    with (
+        run_server() as target,
+        run_server(process_request=redirect_to(get_uri(target))) as origin,
+        connect(get_uri(origin)) as client,
+    ):
+        assert client.remote_address == get_host_port(target)
+
+
+def test_redirect_chain_and_relative() -> None:
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path == "/":
+            response = connection.respond(http.HTTPStatus.MOVED_PERMANENTLY, "")
+            response.headers["Location"] = "/step"
+            return response
+        if request.path == "/step":
+            response = connection.respond(http.HTTPStatus.TEMPORARY_REDIRECT, "")
+            response.headers["Location"] = "/final?x=1"
+            return response
+        return None
+
+    with run_server(process_request=process_request) as server, connect(get_uri(server)) as client:
+        assert client.request is not None
+        assert client.request.path == "/final?x=1"
+
+
+def test_redirect_loop() -> None:
+    with (
+        run_server(process_request=redirect_to("/")) as server,
+        pytest.raises(SecurityError, match=f"more than {MAX_REDIRECTS} redirects"),
+    ):
+        connect(get_uri(server))
+
+
+def test_redirect_to_insecure() -> None:
+    with (
+        run_server(ssl=SERVER_CONTEXT, process_request=redirect_to("ws://localhost/")) as server,
+        pytest.raises(SecurityError, match="cannot follow redirect to non-secure URI"),
+    ):
+        connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT)
+
+
+def test_redirect_with_sock() -> None:
+    with run_server(process_request=redirect_to("/elsewhere")) as server:
+        sock = socket.create_connection(get_host_port(server))
+        with pytest.raises(ValueError, match=r"cannot follow redirect to .* with sock"):
+            connect(get_uri(server), sock=sock)
+
+
+def test_redirect_cross_origin_on_unix() -> None:
+    with (
+        temp_unix_socket_path() as path,
+        run_unix_server(path, process_request=redirect_to("ws://example.com/")),
+        pytest.raises(ValueError, match="cannot follow cross-origin redirect"),
+    ):
+        unix_connect(path)
+
+
+def test_redirect_same_origin_on_unix() -> None:
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path == "/":
+            return redirect_to("/moved")(connection, request)  # type: ignore[operator, no-any-return]
+        return None
+
+    with (
+        temp_unix_socket_path() as path,
+        run_unix_server(path, process_request=process_request),
+        unix_connect(path) as client,
+    ):
+        assert client.request is not None
+        assert client.request.path == "/moved"
+
+
+# Reconnection
+
+
+def fast_delays() -> Generator[float]:
+    while True:
+        yield 5 * MS
+
+
+def test_reconnect_server_restarts() -> None:
+    """The client reconnects to a server restarted on the same port."""
+    with run_server() as server:
+        host, port = get_host_port(server)
+        uri = get_uri(server)
+        iterator = connect(uri, reconnect=True, reconnect_delays=fast_delays)
+        client = next(iterator)
+        client.send("first")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "first"
+    # The server is gone: the connection is closed.
+    with pytest.raises(ConnectionClosed):
+        client.recv(timeout=JOIN_TIMEOUT)
+
+    restarted = threading.Event()
+
+    def restart() -> None:
+        time.sleep(20 * MS)
+        with run_server(host=host, port=port):
+            restarted.set()
+            # Keep the server up until the client used it.
+            done.wait(JOIN_TIMEOUT)
+
+    done = threading.Event()
+    thread = start_thread(restart)
+    try:
+        # Attempts fail until the server is back.
+        client = next(iterator)
+        assert restarted.is_set()
+        client.send("second")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "second"
+        iterator.close()  # type: ignore[attr-defined]
+        assert client.state is CLOSED
+    finally:
+        done.set()
+        thread.join(JOIN_TIMEOUT)
+
+
+def test_reconnect_loop() -> None:
+    count = 0
+
+    def handler(connection: ServerConnection) -> None:
+        connection.send("hello")
+
+    with run_server(handler) as server:
+        for client in connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays):
+            count += 1
+            assert client.recv(timeout=JOIN_TIMEOUT) == "hello"
+            if count == 3:
+                break
+    assert count == 3
+
+
+def test_reconnect_fatal_error() -> None:
+    def forbidden(connection: ServerConnection, request: Request) -> Response:
+        return connection.respond(http.HTTPStatus.FORBIDDEN, "")
+
+    with run_server(process_request=forbidden) as server, pytest.raises(InvalidStatus):
+        next(connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays))
+
+
+def test_reconnect_transient_error(caplog: pytest.LogCaptureFixture) -> None:
+    attempts = 0
+
+    def unavailable(connection: ServerConnection, request: Request) -> Response | None:
+        nonlocal attempts
+        attempts += 1
+        if attempts < 3:
+            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "")
+        return None
+
+    with (
+        caplog.at_level(logging.INFO, logger="websockets.client"),
+        run_server(process_request=unavailable) as server,
+    ):
+        iterator = connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays)
+        client = next(iterator)
+        assert client.state is OPEN
+        iterator.close()  # type: ignore[attr-defined]
+    assert attempts == 3
+    assert any("reconnecting in" in record.getMessage() for record in caplog.records)
+
+
+def test_reconnect_process_exception() -> None:
+    def process_exception(exc: Exception) -> Exception | None:
+        return RuntimeError("nope")
+
+    with pytest.raises(RuntimeError, match="nope") as raised:
+        next(
+            connect(
+                f"ws://127.0.0.1:{closed_port()}/",
+                reconnect=True,
+                process_exception=process_exception,
+            )
+        )
+    assert isinstance(raised.value.__cause__, ConnectionRefusedError)
+
+
+def test_reconnect_unix() -> None:
+    with temp_unix_socket_path() as path, run_unix_server(path):
+        iterator = unix_connect(path, reconnect=True, reconnect_delays=fast_delays)
+        client = next(iterator)
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+        iterator.close()  # type: ignore[attr-defined]
+
+
+def test_reconnect_arguments() -> None:
+    with pytest.raises(TypeError, match="require reconnect=True"):
+        connect("ws://localhost/", reconnect_delays=fast_delays)
+    with (
+        socket.socket() as sock,
+        pytest.raises(ValueError, match="cannot reconnect with sock"),
+    ):
+        connect("ws://localhost/", reconnect=True, sock=sock)
+
+
+def test_reexported_policy() -> None:
+    import websockets.client
+
+    assert client_module.backoff is websockets.client.backoff
+    assert client_module.process_exception is websockets.client.process_exception
+
+
+def test_handshake_failure_closes_socket() -> None:
+    with (
+        raw_server(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n") as uri,
+        pytest.raises(InvalidHandshake),
+    ):
+        connect(uri)

@@ -1,0 +1,684 @@
+"""Tests for websockets.sync.connection: one connection, both directions.
+
+Each test runs a connection over one end of a socket pair, with its reading
+thread. The other end is either another connection or a :class:`RawPeer`,
+which does nothing unless the test says so: it doesn't answer pings, doesn't
+close, doesn't read.
+
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from websockets.client import ClientProtocol
+from websockets.exceptions import (
+    ConcurrencyError,
+    ConnectionClosedError,
+    ConnectionClosedOK,
+    ProtocolError,
+)
+from websockets.frames import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    Close,
+    CloseCode,
+    Frame,
+)
+from websockets.protocol import CLOSED, OPEN, SERVER, Protocol
+from websockets.sync.client import ClientConnection
+from websockets.sync.connection import Connection
+from websockets.uri import parse_uri
+
+from .utils import JOIN_TIMEOUT, MS, start_thread
+
+
+class RawPeer:
+    """The other end of a connection, driven by hand."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.sock.settimeout(JOIN_TIMEOUT)
+        self.protocol = Protocol(SERVER, state=OPEN)
+
+    def flush(self) -> None:
+        for data in self.protocol.data_to_send():
+            if data:
+                self.sock.sendall(data)
+            else:
+                self.sock.shutdown(socket.SHUT_WR)
+
+    def send_frame(self, frame: Frame) -> None:
+        self.protocol.send_frame(frame)
+        self.flush()
+
+    def receive_frame(self) -> Frame:
+        """Read until a frame arrives; don't send anything in return."""
+        while True:
+            events = self.protocol.events_received()
+            if events:
+                (event, *rest) = events
+                self.protocol.events = rest
+                assert isinstance(event, Frame)
+                return event
+            data = self.sock.recv(65536)
+            if data:
+                self.protocol.receive_data(data)
+            else:
+                self.protocol.receive_eof()
+                if not self.protocol.events:
+                    raise EOFError("connection closed")
+
+    def read_until_eof(self) -> bytes:
+        """Read until the connection closes, without parsing."""
+        chunks = []
+        while data := self.sock.recv(65536):
+            chunks.append(data)
+        return b"".join(chunks)
+
+
+def client_connection(sock: socket.socket, **kwargs: object) -> ClientConnection:
+    protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN)
+    connection = ClientConnection(sock, protocol, **kwargs)  # type: ignore[arg-type]
+    connection._start_reading()
+    return connection
+
+
+def server_connection(sock: socket.socket, **kwargs: object) -> Connection:
+    connection = Connection(sock, Protocol(SERVER, state=OPEN), **kwargs)  # type: ignore[arg-type]
+    connection._start_reading()
+    return connection
+
+
+@contextlib.contextmanager
+def connection_pair(
+    client_kwargs: dict[str, object] | None = None,
+    server_kwargs: dict[str, object] | None = None,
+) -> Iterator[tuple[ClientConnection, Connection]]:
+    """Connect a client connection and a server connection."""
+    client_sock, server_sock = socket.socketpair()
+    client = client_connection(client_sock, **(client_kwargs or {}))
+    server = server_connection(server_sock, **(server_kwargs or {}))
+    try:
+        yield client, server
+    finally:
+        client.close()
+        server.close()
+
+
+@contextlib.contextmanager
+def raw_pair(**kwargs: object) -> Iterator[tuple[ClientConnection, RawPeer]]:
+    """Connect a client connection and a raw peer."""
+    client_sock, peer_sock = socket.socketpair()
+    client = client_connection(client_sock, **kwargs)
+    peer = RawPeer(peer_sock)
+    try:
+        yield client, peer
+    finally:
+        client._abort()
+        client._wait_closed()
+        peer.sock.close()
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[ClientConnection, Connection]]:
+    with connection_pair() as pair:
+        yield pair
+
+
+# Attributes
+
+
+def test_attributes(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    assert isinstance(client.id, uuid.UUID)
+    assert client.id != server.id
+    assert client.state is OPEN
+    assert client.subprotocol is None
+    assert client.close_code is None
+    assert client.close_reason is None
+    assert client.latency == 0
+    assert client.request is None and client.response is None
+    assert isinstance(client.logger, logging.LoggerAdapter)
+    assert client.logger.extra == {"websocket": client}
+    assert client.local_address == client.socket.getsockname()
+    assert client.remote_address == client.socket.getpeername()
+
+
+# Sending and receiving
+
+
+def test_send_recv_text(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send("café")
+    assert server.recv(timeout=JOIN_TIMEOUT) == "café"
+
+
+def test_send_recv_binary(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    for message in [b"tea", bytearray(b"tea"), memoryview(b"tea")]:
+        client.send(message)
+        assert server.recv(timeout=JOIN_TIMEOUT) == b"tea"
+
+
+def test_send_text_override(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send("café", text=False)
+    assert server.recv(timeout=JOIN_TIMEOUT) == "café".encode()
+    client.send("café".encode(), text=True)
+    assert server.recv(timeout=JOIN_TIMEOUT) == "café"
+
+
+def test_recv_decode(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send("café")
+    assert server.recv(timeout=JOIN_TIMEOUT, decode=False) == "café".encode()
+    client.send("café".encode())
+    assert server.recv(timeout=JOIN_TIMEOUT, decode=True) == "café"
+
+
+def test_recv_timeout(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        server.recv(timeout=20 * MS)
+    assert time.monotonic() - start >= 20 * MS
+    # Nothing was lost: the next message comes out.
+    client.send("late")
+    assert server.recv(timeout=JOIN_TIMEOUT) == "late"
+
+
+def test_recv_timeout_zero(pair: tuple[ClientConnection, Connection]) -> None:
+    _client, server = pair
+    with pytest.raises(TimeoutError):
+        server.recv(timeout=0)
+
+
+def test_recv_concurrently(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    thread = start_thread(server.recv, JOIN_TIMEOUT)
+    time.sleep(10 * MS)
+    with pytest.raises(ConcurrencyError, match="cannot call recv while another thread"):
+        server.recv(timeout=0)
+    with pytest.raises(ConcurrencyError, match="cannot call recv_streaming while another"):
+        list(server.recv_streaming())
+    client.send("unblock")
+    thread.join(JOIN_TIMEOUT)
+
+
+def test_send_fragmented(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send(["ca", "fé"])
+    assert server.recv(timeout=JOIN_TIMEOUT) == "café"
+    client.send(fragment for fragment in [b"t", bytearray(b"e"), memoryview(b"a")])
+    assert server.recv(timeout=JOIN_TIMEOUT) == b"tea"
+    client.send(["café"], text=False)
+    assert server.recv(timeout=JOIN_TIMEOUT) == "café".encode()
+
+
+def test_send_empty_iterable(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send([])
+    client.send("next")
+    assert server.recv(timeout=JOIN_TIMEOUT) == "next"
+
+
+def test_recv_streaming(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    # A fragmented message ends with an empty frame: the end of the
+    # iterable is known only after its last item is sent.
+    client.send(["ca", "fé"])
+    assert list(server.recv_streaming()) == ["ca", "fé", ""]
+    client.send([b"t", b"ea"])
+    assert list(server.recv_streaming(decode=True)) == ["t", "ea", ""]
+    client.send(b"tea")
+    assert list(server.recv_streaming()) == [b"tea"]
+
+
+def test_recv_streaming_left_early(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send(["a", "b", "c"])
+    client.send("next")
+    with contextlib.closing(server.recv_streaming()) as fragments:
+        assert next(fragments) == "a"
+    assert server.recv(timeout=JOIN_TIMEOUT) == "next"
+
+
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [
+        ({"a": 1}, "data is a dict-like object"),
+        (42, "data must be str, bytes, or iterable"),
+        ([42], "iterable must contain bytes or str"),
+    ],
+)
+def test_send_invalid_type(
+    pair: tuple[ClientConnection, Connection], message: object, error: str
+) -> None:
+    client, server = pair
+    with pytest.raises(TypeError, match=error):
+        client.send(message)  # type: ignore[arg-type]
+    # The connection still works.
+    client.send("ok")
+    assert server.recv(timeout=JOIN_TIMEOUT) == "ok"
+
+
+def test_send_fragmented_mixed_types(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    with pytest.raises(TypeError, match="iterable must contain uniform types"):
+        client.send(["a", b"b"])
+    # The message can't be completed: the connection fails with 1011.
+    with pytest.raises(ConnectionClosedError) as raised:
+        server.recv(timeout=JOIN_TIMEOUT)
+    assert raised.value.rcvd == Close(CloseCode.INTERNAL_ERROR, "error in fragmented message")
+
+
+def test_send_fragmented_iterator_fails(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+
+    def fragments() -> Iterator[str]:
+        yield "a"
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        client.send(fragments())
+    with pytest.raises(ConnectionClosedError):
+        server.recv(timeout=JOIN_TIMEOUT)
+
+
+def test_send_from_fragment_iterator(pair: tuple[ClientConnection, Connection]) -> None:
+    client, _server = pair
+
+    def fragments() -> Iterator[str]:
+        yield "a"
+        client.send("reentrant")
+
+    with pytest.raises(ConcurrencyError, match="sending a fragmented message in the same thread"):
+        client.send(fragments())
+
+
+def test_send_while_other_thread_sends_fragmented(
+    pair: tuple[ClientConnection, Connection],
+) -> None:
+    client, server = pair
+    release = threading.Event()
+
+    def fragments() -> Iterator[str]:
+        yield "frag"
+        release.wait(JOIN_TIMEOUT)
+        yield "mented"
+
+    thread = start_thread(client.send, fragments())
+    time.sleep(10 * MS)
+    # This send waits until the fragmented message is complete.
+    sender = start_thread(client.send, "whole")
+    time.sleep(10 * MS)
+    assert sender.is_alive()
+    release.set()
+    thread.join(JOIN_TIMEOUT)
+    sender.join(JOIN_TIMEOUT)
+    assert server.recv(timeout=JOIN_TIMEOUT) == "fragmented"
+    assert server.recv(timeout=JOIN_TIMEOUT) == "whole"
+
+
+def test_many_threads_send_concurrently(pair: tuple[ClientConnection, Connection]) -> None:
+    """Messages sent by many threads at once come out whole, in each thread's order."""
+    client, server = pair
+    threads, messages = 8, 50
+
+    def send_all(index: int) -> None:
+        for count in range(messages):
+            payload = f"{index}:{count}:" + "x" * (count * 97 % 3000)
+            if count % 3 == 0:
+                # Fragmented: three frames that must stay together.
+                client.send([payload[:5], payload[5:10], payload[10:]])
+            else:
+                client.send(payload)
+
+    senders = [start_thread(send_all, index) for index in range(threads)]
+    received: dict[int, list[int]] = {index: [] for index in range(threads)}
+    for _ in range(threads * messages):
+        message = server.recv(timeout=JOIN_TIMEOUT)
+        assert isinstance(message, str)
+        index, count, padding = message.split(":")
+        assert padding == "x" * (int(count) * 97 % 3000)
+        received[int(index)].append(int(count))
+    for sender in senders:
+        sender.join(JOIN_TIMEOUT)
+    assert received == {index: list(range(messages)) for index in range(threads)}
+
+
+def test_iteration(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send("one")
+    client.send("two")
+    closer = start_thread(client.close)
+    assert list(server) == ["one", "two"]
+    closer.join(JOIN_TIMEOUT)
+
+
+def test_iteration_error(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.send("one")
+    closer = start_thread(client.close, CloseCode.INTERNAL_ERROR)
+    messages = []
+    with pytest.raises(ConnectionClosedError):
+        for message in server:
+            messages.append(message)
+    assert messages == ["one"]
+    closer.join(JOIN_TIMEOUT)
+
+
+# Closing
+
+
+def test_close(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    client.close(CloseCode.GOING_AWAY, "bye")
+    assert client.state is CLOSED
+    with pytest.raises(ConnectionClosedOK) as raised:
+        server.recv(timeout=JOIN_TIMEOUT)
+    assert raised.value.rcvd == Close(CloseCode.GOING_AWAY, "bye")
+    assert server.close_code == CloseCode.GOING_AWAY
+    assert server.close_reason == "bye"
+    assert client.close_code == CloseCode.GOING_AWAY
+
+
+def test_close_twice(pair: tuple[ClientConnection, Connection]) -> None:
+    client, _server = pair
+    client.close()
+    client.close()
+    assert client.state is CLOSED
+
+
+def test_close_invalid_code(pair: tuple[ClientConnection, Connection]) -> None:
+    client, _server = pair
+    with pytest.raises(ProtocolError):
+        client.close(1004)
+    assert client.state is OPEN
+
+
+def test_context_manager(pair: tuple[ClientConnection, Connection]) -> None:
+    client, _server = pair
+    with client as connection:
+        assert connection is client
+    assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
+def test_context_manager_error(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    with pytest.raises(RuntimeError), client:
+        raise RuntimeError
+    with pytest.raises(ConnectionClosedError):
+        server.recv(timeout=JOIN_TIMEOUT)
+    assert server.close_code == CloseCode.INTERNAL_ERROR
+
+
+def test_operations_after_close(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    server.send("unread")
+    client.close()
+    # Messages received before the connection closed are still returned.
+    assert client.recv(timeout=JOIN_TIMEOUT) == "unread"
+    with pytest.raises(ConnectionClosedOK):
+        client.recv()
+    with pytest.raises(ConnectionClosedOK):
+        list(client.recv_streaming())
+    with pytest.raises(ConnectionClosedOK):
+        client.send("late")
+    with pytest.raises(ConnectionClosedOK):
+        client.send(["la", "te"])
+    with pytest.raises(ConnectionClosedOK):
+        client.ping()
+    with pytest.raises(ConnectionClosedOK):
+        client.pong()
+
+
+def test_close_during_fragmented_send(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    started, release = threading.Event(), threading.Event()
+
+    def fragments() -> Iterator[str]:
+        yield "a"
+        started.set()
+        release.wait(JOIN_TIMEOUT)
+        yield "b"
+
+    def send() -> None:
+        with pytest.raises(ConnectionClosedError):
+            client.send(fragments())
+
+    sender = start_thread(send)
+    assert started.wait(JOIN_TIMEOUT)
+    client.close()
+    release.set()
+    sender.join(JOIN_TIMEOUT)
+    assert not sender.is_alive()
+    with pytest.raises(ConnectionClosedError) as raised:
+        server.recv(timeout=JOIN_TIMEOUT)
+    assert raised.value.rcvd == Close(CloseCode.INTERNAL_ERROR, "close during fragmented message")
+
+
+def test_close_timeout() -> None:
+    with raw_pair(close_timeout=20 * MS) as (client, peer):
+        start = time.monotonic()
+        client.close()
+        # The peer never answered: the connection was aborted.
+        assert 20 * MS <= time.monotonic() - start < JOIN_TIMEOUT
+        assert client.close_code == CloseCode.ABNORMAL_CLOSURE
+        assert peer.receive_frame().opcode is OP_CLOSE
+
+
+def test_peer_closes(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    server.close(CloseCode.NORMAL_CLOSURE, "done")
+    with pytest.raises(ConnectionClosedOK) as raised:
+        client.recv(timeout=JOIN_TIMEOUT)
+    assert raised.value.rcvd == Close(CloseCode.NORMAL_CLOSURE, "done")
+
+
+def test_connection_lost() -> None:
+    with raw_pair() as (client, peer):
+        peer.sock.close()
+        with pytest.raises(ConnectionClosedError) as raised:
+            client.recv(timeout=JOIN_TIMEOUT)
+        assert raised.value.rcvd is None
+        assert client.close_code == CloseCode.ABNORMAL_CLOSURE
+
+
+def test_connection_reset_while_sending() -> None:
+    with raw_pair() as (client, peer):
+        # Reset the connection: closing with unread data sends RST.
+        peer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+        peer.sock.close()
+        with pytest.raises(ConnectionClosedError):
+            for _ in range(100):
+                client.send(b"\0" * 65536)
+
+
+def test_peer_protocol_error() -> None:
+    with raw_pair() as (client, peer):
+        peer.sock.sendall(b"\x8f\x00")  # reserved opcode
+        assert peer.receive_frame().opcode is OP_CLOSE
+        peer.sock.shutdown(socket.SHUT_WR)
+        with pytest.raises(ConnectionClosedError) as raised:
+            client.recv(timeout=JOIN_TIMEOUT)
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.PROTOCOL_ERROR
+        assert isinstance(raised.value.__cause__, ProtocolError)
+
+
+# Pings and pongs
+
+
+def test_ping(pair: tuple[ClientConnection, Connection]) -> None:
+    client, _server = pair
+    pong_received = client.ping()
+    assert pong_received.wait(JOIN_TIMEOUT)
+    assert client.latency > 0
+
+
+def test_ping_data(pair: tuple[ClientConnection, Connection]) -> None:
+    client, _server = pair
+    assert client.ping("café").wait(JOIN_TIMEOUT)
+    assert client.ping(b"tea").wait(JOIN_TIMEOUT)
+
+
+def test_ping_duplicate() -> None:
+    with raw_pair() as (client, _peer):
+        client.ping(b"same")
+        with pytest.raises(ConcurrencyError, match="already waiting for a pong"):
+            client.ping(b"same")
+
+
+def test_pong_acknowledges_earlier_pings() -> None:
+    with raw_pair() as (client, peer):
+        first = client.ping(b"1")
+        second = client.ping(b"2")
+        third = client.ping(b"3")
+        peer.send_frame(Frame(OP_PONG, b"2"))
+        assert second.wait(JOIN_TIMEOUT)
+        assert first.is_set()
+        assert not third.is_set()
+
+
+def test_ping_ack_on_close() -> None:
+    with raw_pair(close_timeout=10 * MS) as (client, _peer):
+        acked = client.ping(ack_on_close=True)
+        not_acked = client.ping()
+        client.close()
+        assert acked.is_set()
+        assert not not_acked.is_set()
+
+
+def test_pong(pair: tuple[ClientConnection, Connection]) -> None:
+    with raw_pair() as (client, peer):
+        client.pong(b"heartbeat")
+        frame = peer.receive_frame()
+        assert (frame.opcode, frame.data) == (OP_PONG, b"heartbeat")
+        client.pong("café")
+        assert peer.receive_frame().data == "café".encode()
+
+
+def test_pings_answered_automatically() -> None:
+    with raw_pair() as (_client, peer):
+        peer.send_frame(Frame(OP_PING, b"hello"))
+        frame = peer.receive_frame()
+        assert (frame.opcode, frame.data) == (OP_PONG, b"hello")
+
+
+# Keepalive
+
+
+def test_keepalive() -> None:
+    with connection_pair(client_kwargs={"ping_interval": 10 * MS}) as (client, _server):
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while client.latency == 0 and time.monotonic() < deadline:
+            time.sleep(MS)
+        assert client.latency > 0
+        assert client.state is OPEN
+
+
+def test_keepalive_sends_pings() -> None:
+    with raw_pair(ping_interval=10 * MS, ping_timeout=None) as (client, peer):
+        # Without ping_timeout, pings go out every ping_interval unanswered.
+        assert peer.receive_frame().opcode is OP_PING
+        assert peer.receive_frame().opcode is OP_PING
+        assert client.state is OPEN
+
+
+def test_keepalive_timeout() -> None:
+    with raw_pair(ping_interval=10 * MS, ping_timeout=20 * MS, close_timeout=20 * MS) as (
+        client,
+        peer,
+    ):
+        assert peer.receive_frame().opcode is OP_PING
+        # The peer doesn't answer: the connection fails with 1011.
+        frame = peer.receive_frame()
+        assert frame.opcode is OP_CLOSE
+        assert Close.parse(frame.data) == Close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        with pytest.raises(ConnectionClosedError):
+            client.recv(timeout=JOIN_TIMEOUT)
+
+
+# Flow control
+
+
+def test_backpressure() -> None:
+    """When the application doesn't read, the connection stops reading."""
+    count, size = 100, 10_000
+    with connection_pair(server_kwargs={"max_queue": (4, 1)}) as (client, server):
+        sender = start_thread(lambda: [client.send(bytes(size)) for _ in range(count)])
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while not server.recv_messages.paused and time.monotonic() < deadline:
+            time.sleep(MS)
+        assert server.recv_messages.paused
+        time.sleep(10 * MS)
+        # The queue stays far below what was sent: TCP slows the sender down.
+        assert len(server.recv_messages) < count // 2
+        for _ in range(count):
+            assert server.recv(timeout=JOIN_TIMEOUT) == bytes(size)
+        sender.join(JOIN_TIMEOUT)
+        assert not server.recv_messages.paused
+
+
+def test_close_while_reading_is_paused() -> None:
+    with connection_pair(
+        client_kwargs={"close_timeout": JOIN_TIMEOUT},
+        server_kwargs={"max_queue": 1, "close_timeout": JOIN_TIMEOUT},
+    ) as (client, server):
+
+        def send() -> None:
+            # Backpressure blocks this thread until the server reads again.
+            with contextlib.suppress(ConnectionClosedOK):
+                for _ in range(10):
+                    client.send(bytes(100_000))
+
+        sender = start_thread(send)
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while not server.recv_messages.paused and time.monotonic() < deadline:
+            time.sleep(MS)
+        assert server.recv_messages.paused
+        # Closing reads what's pending, to receive the close frame.
+        start = time.monotonic()
+        server.close()
+        assert time.monotonic() - start < JOIN_TIMEOUT
+        assert server.close_code == CloseCode.NORMAL_CLOSURE
+        sender.join(JOIN_TIMEOUT)
+        assert not sender.is_alive()
+
+
+def test_max_size() -> None:
+    client_sock, server_sock = socket.socketpair()
+    client = client_connection(client_sock)
+    server = Connection(server_sock, Protocol(SERVER, state=OPEN, max_size=10))
+    server._start_reading()
+    try:
+        client.send(b"x" * 11)
+        with pytest.raises(ConnectionClosedError) as raised:
+            server.recv(timeout=JOIN_TIMEOUT)
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.MESSAGE_TOO_BIG
+    finally:
+        client.close()
+        server.close()
+
+
+def test_frames_after_handshake_chunk() -> None:
+    """Binary and text frames from a raw peer reach recv()."""
+    with raw_pair() as (client, peer):
+        peer.send_frame(Frame(OP_TEXT, b"hi"))
+        peer.send_frame(Frame(OP_BINARY, b"\x00"))
+        assert client.recv(timeout=JOIN_TIMEOUT) == "hi"
+        assert client.recv(timeout=JOIN_TIMEOUT) == b"\x00"

@@ -1,0 +1,246 @@
+"""Tests for websockets.sync.messages: reassembly of messages, with threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unittest.mock
+
+import pytest
+
+from websockets.exceptions import ConcurrencyError
+from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
+from websockets.sync.messages import Assembler
+
+from .utils import JOIN_TIMEOUT, MS, start_thread
+
+
+def text(data: str, fin: bool = True) -> Frame:
+    return Frame(OP_TEXT, data.encode(), fin)
+
+
+def binary(data: bytes, fin: bool = True) -> Frame:
+    return Frame(OP_BINARY, data, fin)
+
+
+def cont(data: bytes | str, fin: bool = True) -> Frame:
+    return Frame(OP_CONT, data.encode() if isinstance(data, str) else data, fin)
+
+
+def later(delay: float, function: object, *args: object) -> threading.Thread:
+    """Call ``function(*args)`` in a thread after ``delay`` seconds."""
+
+    def run() -> None:
+        time.sleep(delay)
+        function(*args)  # type: ignore[operator]
+
+    return start_thread(run)
+
+
+# get
+
+
+def test_get_text() -> None:
+    assembler = Assembler()
+    assembler.put(text("café"))
+    assert assembler.get() == "café"
+
+
+def test_get_binary() -> None:
+    assembler = Assembler()
+    assembler.put(binary(b"tea"))
+    assert assembler.get() == b"tea"
+
+
+@pytest.mark.parametrize(
+    ("frame", "decode", "message"),
+    [
+        (text("café"), False, "café".encode()),
+        (binary("café".encode()), True, "café"),
+        (text("café"), None, "café"),
+    ],
+)
+def test_get_decode(frame: Frame, decode: bool | None, message: object) -> None:
+    assembler = Assembler()
+    assembler.put(frame)
+    assert assembler.get(decode=decode) == message
+
+
+def test_get_fragmented() -> None:
+    assembler = Assembler()
+    for frame in [text("ca", fin=False), cont(b"f\xc3", fin=False), cont(b"\xa9")]:
+        assembler.put(frame)
+    assert assembler.get() == "café"
+
+
+def test_get_waits_for_frames() -> None:
+    assembler = Assembler()
+    thread = later(5 * MS, assembler.put, binary(b"tea"))
+    assert assembler.get(timeout=JOIN_TIMEOUT) == b"tea"
+    thread.join(JOIN_TIMEOUT)
+
+
+def test_get_timeout_keeps_fragments() -> None:
+    assembler = Assembler()
+    assembler.put(text("ca", fin=False))
+    with pytest.raises(TimeoutError, match="timed out after 0 seconds"):
+        assembler.get(timeout=0)
+    assembler.put(cont("fé"))
+    assert assembler.get(timeout=0) == "café"
+
+
+def test_get_timeout_waits() -> None:
+    assembler = Assembler()
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        assembler.get(timeout=10 * MS)
+    assert time.monotonic() - start >= 10 * MS
+
+
+def test_get_eof() -> None:
+    assembler = Assembler()
+    assembler.put(text("last"))
+    assembler.close()
+    assert assembler.get() == "last"
+    with pytest.raises(EOFError):
+        assembler.get()
+
+
+def test_get_unblocked_by_close() -> None:
+    assembler = Assembler()
+    thread = later(5 * MS, assembler.close)
+    with pytest.raises(EOFError):
+        assembler.get(timeout=JOIN_TIMEOUT)
+    thread.join(JOIN_TIMEOUT)
+
+
+def test_get_concurrently() -> None:
+    assembler = Assembler()
+    thread = start_thread(assembler.get, JOIN_TIMEOUT)
+    time.sleep(5 * MS)
+    with pytest.raises(ConcurrencyError):
+        assembler.get()
+    with pytest.raises(ConcurrencyError):
+        list(assembler.get_iter())
+    assembler.put(text("done"))
+    thread.join(JOIN_TIMEOUT)
+
+
+def test_len() -> None:
+    assembler = Assembler()
+    assembler.put(text("a"))
+    assembler.put(text("b"))
+    assert len(assembler) == 2
+
+
+# get_iter
+
+
+def test_get_iter_text() -> None:
+    assembler = Assembler()
+    for frame in [text("ca", fin=False), cont(b"f\xc3", fin=False), cont(b"\xa9")]:
+        assembler.put(frame)
+    assert list(assembler.get_iter()) == ["ca", "f", "é"]
+
+
+def test_get_iter_binary_decoded() -> None:
+    assembler = Assembler()
+    for frame in [binary(b"t", fin=False), cont(b"ea")]:
+        assembler.put(frame)
+    assert list(assembler.get_iter(decode=True)) == ["t", "ea"]
+
+
+def test_get_iter_text_not_decoded() -> None:
+    assembler = Assembler()
+    assembler.put(text("tea"))
+    assert list(assembler.get_iter(decode=False)) == [b"tea"]
+
+
+def test_get_iter_waits_for_frames() -> None:
+    assembler = Assembler()
+    assembler.put(binary(b"t", fin=False))
+    thread = later(5 * MS, assembler.put, cont(b"ea"))
+    assert list(assembler.get_iter()) == [b"t", b"ea"]
+    thread.join(JOIN_TIMEOUT)
+
+
+def test_get_iter_after_get_timeout() -> None:
+    assembler = Assembler()
+    assembler.put(text("ca", fin=False))
+    with pytest.raises(TimeoutError):
+        assembler.get(timeout=0)
+    assembler.put(cont("fé"))
+    assert list(assembler.get_iter()) == ["ca", "fé"]
+
+
+def test_get_iter_after_get_timeout_decode() -> None:
+    assembler = Assembler()
+    assembler.put(binary(b"t", fin=False))
+    with pytest.raises(TimeoutError):
+        assembler.get(timeout=0)
+    assembler.put(cont(b"ea"))
+    assert list(assembler.get_iter(decode=True)) == ["t", "ea"]
+
+
+def test_get_iter_stopped_early_drops_message() -> None:
+    assembler = Assembler()
+    for frame in [text("a", fin=False), cont("b", fin=False), cont("c"), text("next")]:
+        assembler.put(frame)
+    fragments = assembler.get_iter()
+    assert next(fragments) == "a"
+    fragments.close()
+    assert assembler.get() == "next"
+
+
+def test_get_iter_eof() -> None:
+    assembler = Assembler()
+    assembler.put(text("a", fin=False))
+    assembler.close()
+    fragments = assembler.get_iter()
+    assert next(fragments) == "a"
+    with pytest.raises(EOFError):
+        next(fragments)
+
+
+# flow control
+
+
+def test_pause_and_resume() -> None:
+    pause, resume = unittest.mock.Mock(), unittest.mock.Mock()
+    assembler = Assembler(4, 2, pause=pause, resume=resume)
+    for index in range(5):
+        assembler.put(text(str(index)))
+    pause.assert_called_once_with()
+    assert assembler.paused
+    assert assembler.get() == "0"
+    assert assembler.get() == "1"
+    resume.assert_not_called()
+    assert assembler.get() == "2"
+    resume.assert_called_once_with()
+    assert not assembler.paused
+
+
+def test_default_low_water_mark() -> None:
+    assembler = Assembler(16)
+    assert (assembler.high, assembler.low) == (16, 4)
+
+
+def test_no_flow_control() -> None:
+    pause = unittest.mock.Mock()
+    assembler = Assembler(None, pause=pause)
+    for _ in range(100):
+        assembler.put(text("x"))
+    pause.assert_not_called()
+
+
+def test_invalid_limits() -> None:
+    with pytest.raises(ValueError, match="high must be greater than or equal to low"):
+        Assembler(1, 2)
+
+
+def test_put_after_close() -> None:
+    assembler = Assembler()
+    assembler.close()
+    assembler.close()  # no effect
+    with pytest.raises(EOFError):
+        assembler.put(text("late"))
