@@ -227,8 +227,9 @@ class TestParseURI:
         ("uri", "reason"),
         [
             ("ws://xn--ü.example/", "Label starts with ACE prefix"),
-            ("ws://" + "ü" * 64 + ".example/", "label empty or too long"),
-            ("ws://ü..example/", "label empty or too long"),
+            # Python 3.13 says "label too long" or "label empty" instead.
+            ("ws://" + "ü" * 64 + ".example/", "label"),
+            ("ws://ü..example/", "label"),
             ("ws://\udc80.example/", "Invalid character '\\udc80'"),
         ],
     )
