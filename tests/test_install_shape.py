@@ -4,6 +4,7 @@ tox sets ``WEBSOCKETS_TEST_SHAPE`` in each environment that installs a shape:
 
 - ``proto``: ws-proto alone;
 - ``asyncio``: ws-asyncio and what it pulls in, that is, ws-proto;
+- ``sync``: ws-sync and what it pulls in, that is, ws-proto;
 - ``full``: the websockets metapackage and every distribution it pins.
 
 Without that variable, for example in a development environment with editable
@@ -77,6 +78,8 @@ def expected() -> set[str]:
         return {"ws-proto"}
     if SHAPE == "asyncio":
         return {"ws-proto", "ws-asyncio"}
+    if SHAPE == "sync":
+        return {"ws-proto", "ws-sync"}
     if SHAPE == "deflate":
         return {"ws-proto", "ws-deflate"}
     if SHAPE == "full":
@@ -84,7 +87,7 @@ def expected() -> set[str]:
         # that it pins every distribution under packages/.
         return {"websockets"} | pinned_siblings("websockets")
     pytest.fail(
-        f"unknown WEBSOCKETS_TEST_SHAPE: {SHAPE!r}; expected proto, asyncio, deflate or full"
+        f"unknown WEBSOCKETS_TEST_SHAPE: {SHAPE!r}; expected proto, asyncio, sync, deflate or full"
     )
 
 
@@ -145,7 +148,7 @@ def test_backend_names(requires: tuple[str, ...], names: list[str]) -> None:
             getattr(websockets, name)
 
 
-@pytest.mark.skipif(SHAPE in ("proto", "deflate"), reason="ws-asyncio isn't installed")
+@pytest.mark.skipif(SHAPE in ("proto", "sync", "deflate"), reason="ws-asyncio isn't installed")
 def test_asyncio_convenience_imports() -> None:
     import websockets.asyncio.client
     import websockets.asyncio.server
@@ -154,11 +157,23 @@ def test_asyncio_convenience_imports() -> None:
     assert websockets.connect is websockets.asyncio.client.connect
 
 
-@pytest.mark.skipif(SHAPE not in ("proto", "deflate"), reason="ws-asyncio is installed")
+@pytest.mark.skipif(SHAPE not in ("proto", "sync", "deflate"), reason="ws-asyncio is installed")
 def test_proto_alone_names_ws_asyncio() -> None:
     for name in ["serve", "connect"]:
         with pytest.raises(ImportError, match="ws-asyncio"):
             getattr(websockets, name)
+
+
+def test_sync_only_with_ws_sync() -> None:
+    if "ws-sync" in expected():
+        import websockets.sync.client
+        import websockets.sync.server
+
+        assert websockets.sync.client.connect.__module__ == "websockets.sync.client"
+        assert websockets.sync.server.serve.__module__ == "websockets.sync.server"
+    else:
+        with pytest.raises(ModuleNotFoundError):
+            import websockets.sync.client
 
 
 def test_permessage_deflate_only_with_ws_deflate() -> None:
