@@ -14,7 +14,6 @@ import ssl
 import struct
 import sys
 import tempfile
-import types
 import unittest.mock
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
@@ -212,24 +211,41 @@ class ConnectTests(AsyncTestCase):
 
 
 class CompressionTests(AsyncTestCase):
-    def test_without_ws_deflate(self) -> None:
+    """The compression option, decided by websockets.compression (ws-proto)."""
+
+    async def test_default_without_ws_deflate(self) -> None:
         with unittest.mock.patch.dict(sys.modules, {DEFLATE: None}):
-            self.assertIsNone(client_module._enable_deflate(None))
+            async with (
+                serve(echo, "127.0.0.1", 0, compression=None) as server,
+                connect(get_uri(server)) as client,
+            ):
+                self.assertEqual(client.protocol.extensions, [])
+                self.assertNotIn("Sec-WebSocket-Extensions", client.request.headers)
 
-    def test_with_ws_deflate(self) -> None:
-        module = types.ModuleType(DEFLATE)
-        module.enable_client_permessage_deflate = lambda extensions: ["deflate"]  # type: ignore[attr-defined]
-        with unittest.mock.patch.dict(sys.modules, {DEFLATE: module}):
-            self.assertEqual(client_module._enable_deflate(None), ["deflate"])
-
-    def test_ws_deflate_broken(self) -> None:
-        """A missing dependency of ws-deflate isn't mistaken for its absence."""
-        error = ModuleNotFoundError("No module named 'zlib'", name="zlib")
+    async def test_explicit_deflate_without_ws_deflate(self) -> None:
         with (
-            unittest.mock.patch.object(importlib, "import_module", side_effect=error),
-            self.assertRaises(ModuleNotFoundError),
+            unittest.mock.patch.dict(sys.modules, {DEFLATE: None}),
+            self.assertRaisesRegex(ImportError, "pip install ws-deflate"),
         ):
-            client_module._enable_deflate(None)
+            await connect("ws://127.0.0.1:1/", compression="deflate")
+
+    async def test_unsupported_compression(self) -> None:
+        with self.assertRaisesRegex(ValueError, "unsupported compression: gzip"):
+            await connect("ws://127.0.0.1:1/", compression="gzip")
+
+    async def test_default_offers_deflate_with_ws_deflate(self) -> None:
+        try:
+            importlib.import_module(DEFLATE)
+        except ModuleNotFoundError:
+            self.skipTest("ws-deflate isn't installed")
+        async with (
+            serve(echo, "127.0.0.1", 0, compression=None) as server,
+            connect(get_uri(server)) as client,
+        ):
+            self.assertEqual(
+                client.request.headers["Sec-WebSocket-Extensions"],
+                "permessage-deflate; client_max_window_bits",
+            )
 
 
 class UnixTests(AsyncTestCase):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import logging
 import socket
 import ssl as ssl_module
@@ -30,6 +29,7 @@ from ..client import MAX_REDIRECTS as MAX_REDIRECTS
 from ..client import ClientProtocol, follow_redirect
 from ..client import backoff as backoff
 from ..client import process_exception as process_exception
+from ..compression import DEFAULT_COMPRESSION, client_extensions
 from ..datastructures import HeadersLike
 from ..exceptions import InvalidProxyMessage, ProxyError
 from ..extensions.base import ClientExtensionFactory
@@ -133,23 +133,6 @@ class ClientConnection(Connection):
             super().process_event(event)
 
 
-def _enable_deflate(
-    extensions: Sequence[ClientExtensionFactory] | None,
-) -> Sequence[ClientExtensionFactory] | None:
-    """Add permessage-deflate to the extensions, when ws-deflate is installed."""
-    try:
-        module = importlib.import_module("websockets.extensions.permessage_deflate")
-    except ModuleNotFoundError as exc:
-        if exc.name != "websockets.extensions.permessage_deflate":
-            raise
-        # ws-deflate isn't installed: negotiate no compression.
-        return extensions
-    return cast(
-        Sequence[ClientExtensionFactory],
-        module.enable_client_permessage_deflate(extensions),
-    )
-
-
 class connect:
     """Open a WebSocket connection to ``uri``.
 
@@ -195,8 +178,9 @@ class connect:
             first.
         compression: ``"deflate"``, the default, negotiates the
             permessage-deflate extension (:rfc:`7692`) when the ``ws-deflate``
-            distribution is installed, and no compression without it.
-            :obj:`None` disables compression.
+            distribution is installed, and no compression without it; given
+            explicitly, it requires ``ws-deflate``. :obj:`None` disables
+            compression.
         additional_headers: Headers added to the handshake request.
         user_agent_header: Value of the ``User-Agent`` header, in the handshake
             request and in the ``CONNECT`` request to an HTTP proxy;
@@ -278,7 +262,8 @@ class connect:
             opened.
         TimeoutError: If opening the connection takes longer than
             ``open_timeout``.
-        ImportError: If connecting through a SOCKS proxy without python-socks.
+        ImportError: If connecting through a SOCKS proxy without python-socks,
+            or with an explicit ``compression="deflate"`` without ws-deflate.
         ValueError: If ``compression`` is neither ``"deflate"`` nor
             :obj:`None`; if ``ssl`` is given with a ``ws://`` URI or
             ``proxy_ssl`` with an ``http://`` proxy; if ``proxy`` is a URL and
@@ -295,7 +280,7 @@ class connect:
         origin: Origin | None = None,
         extensions: Sequence[ClientExtensionFactory] | None = None,
         subprotocols: Sequence[Subprotocol] | None = None,
-        compression: str | None = "deflate",
+        compression: str | None = DEFAULT_COMPRESSION,
         additional_headers: HeadersLike | None = None,
         user_agent_header: str | None = USER_AGENT,
         proxy: str | Literal[True] | None = True,
@@ -314,10 +299,7 @@ class connect:
     ) -> None:
         self.uri = uri
 
-        if compression == "deflate":
-            extensions = _enable_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
+        extensions = client_extensions(compression, extensions)
 
         if logger is None:
             logger = logging.getLogger("websockets.client")
