@@ -216,3 +216,17 @@ def test_get_all_is_case_insensitive(items: list[tuple[str, str]]) -> None:
 def test_serialize_lists_every_pair(items: list[tuple[str, str]]) -> None:
     expected = "".join(f"{n}: {v}\r\n" for n, v in items) + "\r\n"
     assert Headers(items).serialize() == expected.encode()
+
+
+def test_non_ascii_names_compare_case_insensitively() -> None:
+    # "İ" lower-cases to two characters; the Kelvin sign to ASCII "k".
+    headers = Headers([("İ", "dotted"), ("\u212a", "kelvin")])
+    assert headers["i̇"] == "dotted"
+    assert headers["K"] == "kelvin"
+    assert headers.get_all("k") == ["kelvin"]
+    assert "İ" in headers
+
+
+def test_equality_ignores_case_and_order_of_names() -> None:
+    assert Headers([("A", "1"), ("b", "2")]) == Headers([("B", "2"), ("a", "1")])
+    assert Headers([("A", "1"), ("a", "2")]) != Headers([("a", "2"), ("A", "1")])

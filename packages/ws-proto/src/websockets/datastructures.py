@@ -49,10 +49,13 @@ class Headers(MutableMapping[str, str]):
 
     """
 
-    __slots__ = ["_dict", "_list"]
+    # Only the list of pairs is stored: a connection keeps the headers of its
+    # opening handshake for its whole life, and an index by lower-case name
+    # would take more memory than the headers themselves. Lookups scan the
+    # few headers of a handshake instead.
+    __slots__ = ["_list"]
 
     def __init__(self, *args: HeadersLike, **kwargs: str) -> None:
-        self._dict: dict[str, list[str]] = {}
         self._list: list[tuple[str, str]] = []
         self.update(*args, **kwargs)
 
@@ -65,7 +68,6 @@ class Headers(MutableMapping[str, str]):
     def copy(self) -> Headers:
         """Return a shallow copy."""
         copy = self.__class__()
-        copy._dict = {key: list(values) for key, values in self._dict.items()}
         copy._list = list(self._list)
         return copy
 
@@ -73,42 +75,59 @@ class Headers(MutableMapping[str, str]):
         """Serialize headers as in an HTTP message, ending with an empty line."""
         return str(self).encode()
 
+    def _values(self, key: str) -> list[str]:
+        lower = key.lower()
+        if not lower.isascii():
+            return [v for k, v in self._list if k.lower() == lower]
+        # A name whose lower case is ASCII has as many characters as it: for
+        # ASCII keys, comparing lengths first skips most calls to lower().
+        size = len(lower)
+        return [v for k, v in self._list if len(k) == size and k.lower() == lower]
+
+    def _by_name(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {}
+        for key, value in self._list:
+            result.setdefault(key.lower(), []).append(value)
+        return result
+
     # Collection methods
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._dict
+        return isinstance(key, str) and bool(self._values(key))
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._dict)
+        return iter(dict.fromkeys(key.lower() for key, _ in self._list))
 
     def __len__(self) -> int:
-        return len(self._dict)
+        return len({key.lower() for key, _ in self._list})
 
     # MutableMapping methods
 
     def __getitem__(self, key: str) -> str:
-        value = self._dict[key.lower()]
-        if len(value) == 1:
-            return value[0]
+        values = self._values(key)
+        if len(values) == 1:
+            return values[0]
+        if not values:
+            raise KeyError(key)
         raise MultipleValuesError(key)
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._dict.setdefault(key.lower(), []).append(value)
         self._list.append((key, value))
 
     def __delitem__(self, key: str) -> None:
-        key_lower = key.lower()
-        self._dict.__delitem__(key_lower)
-        self._list = [(k, v) for k, v in self._list if k.lower() != key_lower]
+        lower = key.lower()
+        kept = [(k, v) for k, v in self._list if k.lower() != lower]
+        if len(kept) == len(self._list):
+            raise KeyError(key)
+        self._list = kept
 
     def __eq__(self, other: Any) -> bool:
         if not isinstance(other, Headers):
             return NotImplemented
-        return self._dict == other._dict
+        return self._by_name() == other._by_name()
 
     def clear(self) -> None:
         """Remove every header."""
-        self._dict = {}
         self._list = []
 
     def update(self, *args: HeadersLike, **kwargs: str) -> None:
@@ -147,7 +166,7 @@ class Headers(MutableMapping[str, str]):
             key: Header name, in any case.
 
         """
-        return self._dict.get(key.lower(), [])
+        return self._values(key)
 
     def raw_items(self) -> Iterator[tuple[str, str]]:
         """Return an iterator of all ``(name, value)`` pairs, in order,
