@@ -38,9 +38,9 @@ from bench.common import (
     OP_PING,
     OP_PONG,
     OP_TEXT,
+    CPUClock,
     arm_watchdog,
     client_frame,
-    cpu_seconds,
     handshake_request,
     json_corpus,
     parse_headers,
@@ -225,29 +225,29 @@ class Window:
     """Wall clock and CPU time of the process under test over measured spans."""
 
     def __init__(self, params: dict[str, Any]) -> None:
-        self.pid = params.get("pid")
         self.self_cpu = params.get("measure") == "self"
+        self.clock = CPUClock(params["pid"]) if params.get("pid") and not self.self_cpu else None
         self.wall = 0.0
         self.cpu = 0.0
         self.own_cpu = 0.0  # the load generator's, to tell when it's the limit
         self.ops = 0
         self.bytes = 0
 
-    def _cpu(self) -> float:
-        if self.self_cpu:
-            return time.process_time()
-        return cpu_seconds(self.pid) if self.pid else 0.0
-
     def start(self) -> None:
-        self._cpu0 = self._cpu()
+        if self.clock is not None:
+            self._cpu0 = self.clock.read()
         self._own0 = time.process_time()
         self._t0 = time.perf_counter()
 
     def stop(self, ops: int, nbytes: int = 0) -> None:
         t1 = time.perf_counter()
+        own = time.process_time() - self._own0
         self.wall += t1 - self._t0
-        self.cpu += self._cpu() - self._cpu0
-        self.own_cpu += time.process_time() - self._own0
+        self.own_cpu += own
+        if self.clock is not None:
+            self.cpu += self.clock.elapsed(self._cpu0, self.clock.read())
+        elif self.self_cpu:
+            self.cpu += own
         self.ops += ops
         self.bytes += nbytes
 
@@ -406,42 +406,43 @@ async def pipeline(params: dict[str, Any]) -> dict[str, Any]:
 
 async def large(params: dict[str, Any]) -> dict[str, Any]:
     """Large binary messages: echoed (path /) or one way (path /sink, where
-    only the small text marker that ends each batch comes back)."""
+    only the small text marker that ends each batch comes back).
+
+    Blocking ``sendall`` hands the prebuilt frame to the kernel without the
+    copies asyncio makes of whatever doesn't fit in the socket buffer.
+
+    """
     oneway = params["path"] == "/sink"
     conn = await open_conn(params["port"], params["path"])
+    [sock] = take_sockets([conn])
     size = params["size"]
     frame = client_frame(OP_BINARY, os.urandom(size))
     per_batch = params.get("batch", 1)
     marker = client_frame(OP_TEXT, b"m")
-    loop = asyncio.get_running_loop()
-    window = Window(params)
-    done: asyncio.Future[None] | None = None
-    expected = 1 if oneway else per_batch
-    received = 0
+    delimiter = Delimiter()
+    sendall, recv, feed = sock.sendall, sock.recv, delimiter.feed
 
-    def on_message(c: Conn) -> None:
-        nonlocal received
-        received += 1
-        if received == expected and done is not None:
-            done.set_result(None)
-
-    conn.on_message = on_message
-
-    async def one_batch() -> None:
-        nonlocal received, done
-        received, done = 0, loop.create_future()
-        for _ in range(per_batch):
-            conn.write(frame)
+    def one_batch() -> None:
         if oneway:
-            conn.write(marker)
-        await done
+            for _ in range(per_batch):
+                sendall(frame)
+            sendall(marker)
+            while not feed(recv(1 << 20)):
+                pass
+        else:
+            for _ in range(per_batch):
+                sendall(frame)
+                while not feed(recv(1 << 20)):
+                    pass
 
-    await one_batch()  # warm-up
+    window = Window(params)
+    one_batch()  # warm-up
     end = time.perf_counter() + params["duration"]
     while time.perf_counter() < end:
         window.start()
-        await one_batch()
+        one_batch()
         window.stop(per_batch, per_batch * size)
+    give_back([conn], [sock])
     await conn.close()
     return window.result()
 

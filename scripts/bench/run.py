@@ -436,6 +436,21 @@ def machine() -> dict[str, str]:
     }
 
 
+def cpu_busy(seconds: float = 1.0) -> float:
+    """Fraction of the machine's CPU time spent busy over ``seconds``."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values), idle
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
 # Running one measurement.
 
 
@@ -529,6 +544,7 @@ class Runner:
         self.cells: dict[tuple[str, str], dict[str, Cell]] = {}
         self.echo: Server | None = None
         self.started = time.monotonic()
+        self.busy_before = 0.0
 
     def log(self, message: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -725,6 +741,8 @@ class Runner:
             "rounds": self.rounds,
             "duration": self.duration,
             "elapsed": time.monotonic() - self.started,
+            "cpu_busy_before": self.busy_before,
+            "load_average_after": Path("/proc/loadavg").read_text().split()[:3],
             "table": table,
             "raw": {
                 f"{name}/{side}": {
@@ -851,7 +869,14 @@ def main(argv: list[str] | None = None) -> int:
     atexit.register(CHILDREN.kill_all)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
+    busy = cpu_busy()
+    if busy > 0.1:
+        print(
+            f"warning: other processes keep the CPU {busy:.0%} busy; figures will be noisy",
+            file=sys.stderr,
+        )
     runner = Runner(args)
+    runner.busy_before = busy
     runner.log(
         f"{'quick' if args.quick else 'full'} run: {runner.rounds} rounds of {runner.duration} s; logs in {runner.logs.relative_to(ROOT)}"
     )
@@ -879,7 +904,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{info['cores']} cores, {info['cpu']}, {info['memory']}, Linux {info['kernel']}, Python {info['python']}; "
         f"{summary['mode']} run, {summary['rounds']} rounds of {summary['duration']} s, "
-        f"{summary['elapsed'] / 60:.1f} min"
+        f"{summary['elapsed'] / 60:.1f} min; CPU busy before: {summary['cpu_busy_before']:.0%}, "
+        f"load average after: {' '.join(summary['load_average_after'])}"
     )
     for impl, found in summary["versions"].items():
         print(f"  {impl}: " + ", ".join(f"{k} {v}" for k, v in found.items() if k != "python"))
