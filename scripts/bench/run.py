@@ -119,7 +119,7 @@ SCENARIOS = [
         "memory per idle connection, compression off",
         "memory",
         {"connections": 2000},
-        quick={"connections": 1000},
+        quick={"connections": 500},
         fresh_server=True,
         timeout=150,
     ),
@@ -128,7 +128,7 @@ SCENARIOS = [
         "memory per idle connection, deflate negotiated",
         "memory",
         {"connections": 2000, "deflate": True},
-        quick={"connections": 1000},
+        quick={"connections": 500},
         impls=("ours", "upstream", "picows", "aiohttp"),
         fresh_server=True,
         timeout=150,
@@ -220,7 +220,11 @@ def metrics_for(scenario: Scenario, side: str) -> list[Metric]:
     return found
 
 
-def derive(scenario: Scenario, result: dict[str, Any]) -> dict[str, float]:
+# Above this share of its core, the load generator is what limits throughput.
+SATURATED = 0.9
+
+
+def derive(scenario: Scenario, side: str, result: dict[str, Any]) -> dict[str, float]:
     if scenario.kind == "memory":
         return {"memory": result["kib_per_conn"]}
     ops, wall = result["ops"], result["wall"]
@@ -235,6 +239,8 @@ def derive(scenario: Scenario, result: dict[str, Any]) -> dict[str, float]:
         figures["ratio"] = result["ratio"]
     if "p50_ms" in result:
         figures["p50"], figures["p99"] = result["p50_ms"], result["p99_ms"]
+    if side == "server" and "loadgen_cpu" in result:
+        figures["loadgen"] = result["loadgen_cpu"] / wall
     return figures
 
 
@@ -532,9 +538,9 @@ class Runner:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.quick = args.quick
-        self.rounds = args.rounds or (2 if self.quick else 3)
-        self.duration = args.duration or (0.3 if self.quick else 0.8)
-        self.warmup = 0.1 if self.quick else 0.25
+        self.rounds = args.rounds or (2 if self.quick else 4)
+        self.duration = args.duration or (0.2 if self.quick else 0.6)
+        self.warmup = 0.1 if self.quick else 0.2
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.logs = STATE / "logs" / stamp
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -589,7 +595,7 @@ class Runner:
         if self.quick:
             params.update(scenario.quick)
         if scenario.kind == "memory":
-            params["settle"] = 0.5 if self.quick else 1.0
+            params["settle"] = 0.3 if self.quick else 1.0
         return params
 
     def measure_server(self, scenario: Scenario, impl: str, server: Server) -> dict[str, Any]:
@@ -626,12 +632,17 @@ class Runner:
             server.stop()
 
     def record(
-        self, cell: Cell, scenario: Scenario, round_: int, action: Callable[[], dict[str, Any]]
+        self,
+        cell: Cell,
+        scenario: Scenario,
+        side: str,
+        round_: int,
+        action: Callable[[], dict[str, Any]],
     ) -> str:
         try:
             result = action()
             cell.raw[round_] = result
-            cell.rounds[round_] = derive(scenario, result)
+            cell.rounds[round_] = derive(scenario, side, result)
             return "ok"
         except Skipped as exc:
             cell.skipped = str(exc)
@@ -669,7 +680,7 @@ class Runner:
                     if cell.skipped:
                         continue
                     action = functools.partial(self.measure, scenario, side, impl, servers)
-                    status = self.record(cell, scenario, round_, action)
+                    status = self.record(cell, scenario, side, round_, action)
                     if impl in servers and not servers[impl].alive():
                         servers[impl].stop()
                         try:
@@ -717,6 +728,9 @@ class Runner:
                         if values:
                             entry["value"] = statistics.median(values)
                             entry["text"] = metric.fmt(entry["value"])
+                            shares = [f["loadgen"] for f in cell.rounds.values() if "loadgen" in f]
+                            if metric.higher_is_better and metric.key != "ratio" and shares:
+                                entry["load_generator_share"] = statistics.median(shares)
                             if base is not None:
                                 ratios = [
                                     figures[metric.key] / base.rounds[r][metric.key]
@@ -774,6 +788,8 @@ def render(summary: dict[str, Any], impls: list[str]) -> str:
                 line.append("")
             elif "text" in entry:
                 text = entry["text"]
+                if entry.get("load_generator_share", 0) > SATURATED:
+                    text += "*"
                 if impl != BASELINE and "ratio" in entry:
                     text += f" ({entry['ratio']:.2f}x)"
                 if entry.get("errors"):
@@ -783,7 +799,9 @@ def render(summary: dict[str, Any], impls: list[str]) -> str:
                 line.append("n/a")
             elif entry.get("errors"):
                 line.append("failed")
-                note = f"{title}, {impl}: {entry['errors'][0].splitlines()[0]}"
+                lines = [line for line in entry["errors"][0].splitlines() if line.strip()]
+                reason = lines[0] + (f" ... {lines[-1].strip()}" if len(lines) > 1 else "")
+                note = f"{title}, {impl}: {reason}"
                 if note not in notes:
                     notes.append(note)
             else:
@@ -830,9 +848,9 @@ def main(argv: list[str] | None = None) -> int:
         help=f"run these implementations ({', '.join(IMPLS)})",
     )
     parser.add_argument("--side", choices=["server", "client"], help="run one side only")
-    parser.add_argument("--rounds", type=int, help="rounds per scenario (default: 3, quick: 2)")
+    parser.add_argument("--rounds", type=int, help="rounds per scenario (default: 4, quick: 2)")
     parser.add_argument(
-        "--duration", type=float, help="seconds measured per round (default: 0.8, quick: 0.3)"
+        "--duration", type=float, help="seconds measured per round (default: 0.6, quick: 0.2)"
     )
     parser.add_argument(
         "--json", metavar="FILE", help="also write every figure and raw measurement as JSON"
@@ -915,7 +933,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "Ratios are to upstream websockets (figure ÷ upstream's figure), medians of per-round ratios; "
         "↑ higher is better, ↓ lower is better. CPU/op is the CPU time of the process under test per "
-        "message (per connection for handshakes). ! = some rounds failed."
+        "message (per connection for handshakes). ! = some rounds failed. * = the load generator "
+        f"used over {SATURATED:.0%} of a core: it, not the server, limited throughput."
     )
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
