@@ -564,3 +564,19 @@ def test_handshake_failure_closes_socket() -> None:
         pytest.raises(InvalidHandshake),
     ):
         connect(uri)
+
+
+def test_unix_connect_fails() -> None:
+    with temp_unix_socket_path() as path, pytest.raises(FileNotFoundError):
+        unix_connect(path)
+
+
+def test_unix_connect_uri() -> None:
+    with (
+        temp_unix_socket_path() as path,
+        run_unix_server(path, handshake_headers),
+        unix_connect(path, "ws://example.com/chat") as client,
+    ):
+        assert "Host: example.com\r\n" in client.recv(timeout=JOIN_TIMEOUT)
+        assert client.request is not None
+        assert client.request.path == "/chat"

@@ -682,3 +682,77 @@ def test_frames_after_handshake_chunk() -> None:
         peer.send_frame(Frame(OP_BINARY, b"\x00"))
         assert client.recv(timeout=JOIN_TIMEOUT) == "hi"
         assert client.recv(timeout=JOIN_TIMEOUT) == b"\x00"
+
+
+def test_send_fragmented_from_fragment_iterator(
+    pair: tuple[ClientConnection, Connection],
+) -> None:
+    client, _server = pair
+
+    def fragments() -> Iterator[str]:
+        yield "a"
+        client.send(["b", "c"])
+
+    with pytest.raises(ConcurrencyError, match="sending a fragmented message in the same thread"):
+        client.send(fragments())
+
+
+def test_unsolicited_pong() -> None:
+    with raw_pair() as (client, peer):
+        waiter = client.ping(b"mine")
+        peer.send_frame(Frame(OP_PONG, b"other"))
+        peer.send_frame(Frame(OP_PONG, b"mine"))
+        assert waiter.wait(JOIN_TIMEOUT)
+
+
+def test_close_without_close_timeout() -> None:
+    with connection_pair(
+        client_kwargs={"close_timeout": None}, server_kwargs={"close_timeout": None}
+    ) as (client, _server):
+        client.close()
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
+def test_close_timeout_after_closing() -> None:
+    """The watchdog leaves connections that closed in time alone."""
+    with connection_pair(client_kwargs={"close_timeout": 10 * MS}) as (client, _server):
+        client.close()
+        time.sleep(20 * MS)
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+        assert not client._aborted
+
+
+def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """Debug logging covers keepalive, EOF and aborting the connection."""
+    logger = logging.getLogger("test.debug")
+    with caplog.at_level(logging.DEBUG, logger="test.debug"):
+        client_sock, peer_sock = socket.socketpair()
+        protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN, logger=logger)
+        client = ClientConnection(
+            client_sock,
+            protocol,
+            ping_interval=10 * MS,
+            ping_timeout=20 * MS,
+            close_timeout=20 * MS,
+        )
+        client._start_reading()
+        peer = RawPeer(peer_sock)
+        try:
+            assert peer.receive_frame().opcode is OP_PING
+            peer.send_frame(Frame(OP_PONG, client._keepalive_ping or b""))
+            assert peer.receive_frame().opcode is OP_PING
+            # Don't answer this ping: the connection fails, then it's aborted.
+            assert peer.receive_frame().opcode is OP_CLOSE
+            with pytest.raises(ConnectionClosedError):
+                client.recv(timeout=JOIN_TIMEOUT)
+        finally:
+            peer.sock.close()
+    messages = [record.getMessage() for record in caplog.records if record.name == "test.debug"]
+    for expected in [
+        "% sending keepalive ping",
+        "% received keepalive pong",
+        "- timed out waiting for keepalive pong",
+        f"x aborting TCP connection after {20 * MS:.1f} seconds",
+        "< EOF",
+    ]:
+        assert expected in messages

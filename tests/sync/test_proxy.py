@@ -7,6 +7,7 @@ Every proxy runs inside the test, on 127.0.0.1 (see tests/sync/proxy.py).
 from __future__ import annotations
 
 import socket
+import ssl
 import unittest.mock
 
 import pytest
@@ -256,3 +257,24 @@ def test_socks_proxy_without_python_socks() -> None:
         pytest.raises(ImportError, match="requires python-socks"),
     ):
         connect("ws://127.0.0.1/", proxy="socks5h://127.0.0.1:1080")
+
+
+def test_https_proxy_default_context() -> None:
+    """Without proxy_ssl, the proxy's certificate is checked against the system's CAs."""
+    with (
+        http_proxy(ssl_context=SERVER_CONTEXT) as proxy,
+        pytest.raises(ssl.SSLCertVerificationError),
+    ):
+        connect("ws://127.0.0.1/", proxy=proxy.url("https"))
+
+
+@needs_python_socks
+def test_socks_proxy_source_address() -> None:
+    with (
+        run_server() as server,
+        socks_proxy() as proxy,
+        connect(
+            get_uri(server), proxy=proxy.url("socks5h"), source_address=("127.0.0.1", 0)
+        ) as client,
+    ):
+        assert client.local_address[0] == "127.0.0.1"

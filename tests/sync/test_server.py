@@ -689,3 +689,113 @@ def test_basic_auth_check_credentials() -> None:
 def test_basic_auth_arguments() -> None:
     with pytest.raises(TypeError, match="provide either credentials or check_credentials"):
         basic_auth()
+
+
+# Edge cases
+
+
+def test_frames_right_after_request() -> None:
+    """Frames that arrive with the request are processed once the connection is open."""
+    with run_server() as server, socket.create_connection(get_host_port(server)) as sock:
+        sock.settimeout(JOIN_TIMEOUT)
+        # The request, then a masked text frame "hi", in one write.
+        sock.sendall(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Sec-WebSocket-Version: 13\r\n\r\n"
+            b"\x81\x82\x00\x00\x00\x00hi"
+        )
+        data = b""
+        while not data.endswith(b"\x81\x02hi"):
+            chunk = sock.recv(4096)
+            assert chunk, "connection closed"
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="IPv6 isn't available")
+def test_ipv6(caplog: pytest.LogCaptureFixture) -> None:
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:  # pragma: no cover
+        pytest.skip("IPv6 isn't available")
+    with (
+        caplog.at_level(logging.INFO, logger="websockets.server"),
+        run_server(host="::1", family=socket.AF_INET6) as server,
+        connect(get_uri(server)) as client,
+    ):
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+    assert any(
+        record.getMessage().startswith("server listening on [::1]:") for record in caplog.records
+    )
+
+
+def test_create_connection_fails(caplog: pytest.LogCaptureFixture) -> None:
+    class BrokenServerConnection(ServerConnection):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("broken")
+
+    with (
+        caplog.at_level(logging.ERROR, logger="websockets.server"),
+        run_server(create_connection=BrokenServerConnection) as server,
+        pytest.raises(InvalidMessage),
+    ):
+        connect(get_uri(server))
+    assert "failed to create connection" in [record.getMessage() for record in caplog.records]
+
+
+def test_handshake_fails(caplog: pytest.LogCaptureFixture) -> None:
+    def process_response(
+        connection: ServerConnection, request: Request, response: Response
+    ) -> Response | None:
+        return "not a response"  # type: ignore[return-value]
+
+    with (
+        caplog.at_level(logging.ERROR, logger="websockets.server"),
+        run_server(process_response=process_response) as server,
+        pytest.raises(InvalidMessage),
+    ):
+        connect(get_uri(server))
+    assert "opening handshake failed" in [record.getMessage() for record in caplog.records]
+
+
+def test_shutdown_right_after_handshake() -> None:
+    """A connection that opens while the server shuts down is closed with 1001."""
+    server: Server
+
+    def process_response(
+        connection: ServerConnection, request: Request, response: Response
+    ) -> Response | None:
+        # The response accepts the connection; the server starts shutting
+        # down before it's sent.
+        start_thread(server.shutdown)
+        wait_until(lambda: server._closing is not None)
+        return None
+
+    server = serve(echo, "127.0.0.1", 0, process_response=process_response)
+    thread = start_thread(server.serve_forever)
+    with connect(get_uri(server)) as client:
+        with pytest.raises(ConnectionClosedOK):
+            client.recv(timeout=JOIN_TIMEOUT)
+        assert client.close_code == CloseCode.GOING_AWAY
+    thread.join(JOIN_TIMEOUT)
+
+
+def test_broadcast_write_fails(caplog: pytest.LogCaptureFixture) -> None:
+    with run_server() as server, connect(get_uri(server)) as client:
+        # Simulate a socket that broke during a write.
+        with client.protocol_mutex:
+            client._socket_done = True
+            client._write_exc = BrokenPipeError("broken")
+        with pytest.raises(ExceptionGroup) as raised:
+            broadcast([client], "lost", raise_exceptions=True)
+        (error,) = raised.value.exceptions
+        assert str(error) == "failed to write message"
+        assert isinstance(error.__cause__, BrokenPipeError)
+        with caplog.at_level(logging.WARNING, logger="websockets.client"):
+            broadcast([client], "lost")
+        assert "skipped broadcast: failed to write message: BrokenPipeError: broken" in [
+            record.getMessage() for record in caplog.records
+        ]
+        client._abort()
