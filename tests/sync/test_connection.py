@@ -756,3 +756,19 @@ def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
         "< EOF",
     ]:
         assert expected in messages
+
+
+def test_idle_connections_use_no_cpu() -> None:
+    """Nothing busy-waits: idle reading threads, paused or not, sleep."""
+    with connection_pair(server_kwargs={"max_queue": 1}) as (client, server):
+        for _ in range(4):
+            client.send(b"")
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while not server.recv_messages.paused and time.monotonic() < deadline:
+            time.sleep(MS)
+        assert server.recv_messages.paused
+        start = time.process_time()
+        time.sleep(200 * MS)
+        assert time.process_time() - start < 50 * MS
+        # The paused side closes: it reads again, to get the close frame.
+        server.close()

@@ -290,8 +290,12 @@ class Server:
                     break
                 try:
                     sock, address = self.socket.accept()
-                except OSError:  # pragma: no cover
-                    # The client went away before accept(), for example.
+                except OSError as exc:  # pragma: no cover
+                    # The client went away before accept(), or the process
+                    # ran out of file descriptors. Don't spin on an error
+                    # that persists: wait a little, unless shutting down.
+                    self.logger.warning("failed to accept connection: %s", exc)
+                    select.select([self._wakeup_reader], [], [], 0.1)
                     continue
                 thread = threading.Thread(
                     target=self._handle,
