@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -86,6 +86,14 @@ class RawPeer:
         while data := self.sock.recv(65536):
             chunks.append(data)
         return b"".join(chunks)
+
+
+def wait_until(predicate: Callable[[], object]) -> None:
+    """Poll until ``predicate()`` is true, for at most JOIN_TIMEOUT."""
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(MS)
 
 
 def client_connection(sock: socket.socket, **kwargs: object) -> ClientConnection:
@@ -208,7 +216,7 @@ def test_recv_timeout_zero(pair: tuple[ClientConnection, Connection]) -> None:
 def test_recv_concurrently(pair: tuple[ClientConnection, Connection]) -> None:
     client, server = pair
     thread = start_thread(server.recv, JOIN_TIMEOUT)
-    time.sleep(10 * MS)
+    wait_until(lambda: server.recv_messages._get_in_progress)
     with pytest.raises(ConcurrencyError, match="cannot call recv while another thread"):
         server.recv(timeout=0)
     with pytest.raises(ConcurrencyError, match="cannot call recv_streaming while another"):
@@ -320,7 +328,7 @@ def test_send_while_other_thread_sends_fragmented(
         yield "mented"
 
     thread = start_thread(client.send, fragments())
-    time.sleep(10 * MS)
+    wait_until(lambda: client._fragmented_sender is not None)
     # This send waits until the fragmented message is complete.
     sender = start_thread(client.send, "whole")
     time.sleep(10 * MS)
@@ -715,9 +723,10 @@ def test_close_without_close_timeout() -> None:
 
 def test_close_timeout_after_closing() -> None:
     """The watchdog leaves connections that closed in time alone."""
-    with connection_pair(client_kwargs={"close_timeout": 10 * MS}) as (client, _server):
+    with connection_pair() as (client, _server):
         client.close()
-        time.sleep(20 * MS)
+        # This is what the watchdog calls when close_timeout elapses.
+        client._close_timed_out()
         assert client.close_code == CloseCode.NORMAL_CLOSURE
         assert not client._aborted
 
@@ -732,14 +741,15 @@ def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
             client_sock,
             protocol,
             ping_interval=10 * MS,
-            ping_timeout=20 * MS,
+            ping_timeout=100 * MS,
             close_timeout=20 * MS,
         )
         client._start_reading()
         peer = RawPeer(peer_sock)
         try:
-            assert peer.receive_frame().opcode is OP_PING
-            peer.send_frame(Frame(OP_PONG, client._keepalive_ping or b""))
+            ping = peer.receive_frame()
+            assert ping.opcode is OP_PING
+            peer.send_frame(Frame(OP_PONG, ping.data))
             assert peer.receive_frame().opcode is OP_PING
             # Don't answer this ping: the connection fails, then it's aborted.
             assert peer.receive_frame().opcode is OP_CLOSE

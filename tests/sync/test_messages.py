@@ -117,7 +117,9 @@ def test_get_unblocked_by_close() -> None:
 def test_get_concurrently() -> None:
     assembler = Assembler()
     thread = start_thread(assembler.get, JOIN_TIMEOUT)
-    time.sleep(5 * MS)
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while not assembler._get_in_progress and time.monotonic() < deadline:
+        time.sleep(MS)
     with pytest.raises(ConcurrencyError):
         assembler.get()
     with pytest.raises(ConcurrencyError):
