@@ -419,6 +419,7 @@ class Connection:
         message: DataLike | Iterable[DataLike],
         *,
         text: bool | None = None,
+        compress: bool = True,
     ) -> None:
         """Send a message.
 
@@ -450,6 +451,10 @@ class Connection:
             text: :obj:`True` sends a text message, :obj:`False` a binary
                 message; :obj:`None`, the default, picks according to the
                 type of ``message``.
+            compress: :obj:`False` sends this message uncompressed even when
+                permessage-deflate is negotiated, e.g. for data that's
+                compressed already. An addition of ours: upstream websockets
+                has no such switch.
 
         Raises:
             ConnectionClosed: When the connection is closed.
@@ -460,16 +465,14 @@ class Connection:
                 type.
 
         """
-        # A per-message compression switch would call skip_next_message() on
-        # each of self.protocol.extensions here, with the mutex held.
         if isinstance(message, str):
-            self._send_frame(OP_BINARY if text is False else OP_TEXT, message.encode())
+            self._send_frame(OP_BINARY if text is False else OP_TEXT, message.encode(), compress)
         elif isinstance(message, (bytes, bytearray, memoryview)):
-            self._send_frame(OP_TEXT if text is True else OP_BINARY, message)
+            self._send_frame(OP_TEXT if text is True else OP_BINARY, message, compress)
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
-            self._send_fragments(iter(message), text)
+            self._send_fragments(iter(message), text, compress)
         else:
             raise TypeError("data must be str, bytes, or iterable")
 
@@ -579,7 +582,7 @@ class Connection:
 
     # Sending
 
-    def _send_frame(self, opcode: Opcode, data: BytesLike) -> None:
+    def _send_frame(self, opcode: Opcode, data: BytesLike, compress: bool = True) -> None:
         """Send an unfragmented data frame, after any fragmented message."""
         with self.protocol_mutex:
             while self._fragmented_sender is not None:
@@ -588,18 +591,24 @@ class Connection:
                         "cannot call send while sending a fragmented message in the same thread"
                     )
                 self._write_cond.wait()
-            sent = self._send_frame_locked(opcode, data, fin=True)
+            sent = self._send_frame_locked(opcode, data, fin=True, compress=compress)
         if not sent:
             self._raise_close_exc()
 
-    def _send_frame_locked(self, opcode: Opcode, data: BytesLike, fin: bool) -> bool:
+    def _send_frame_locked(
+        self, opcode: Opcode, data: BytesLike, fin: bool, compress: bool = True
+    ) -> bool:
         """Send a data frame; return whether it was written.
 
-        Call it with ``protocol_mutex`` held.
+        Call it with ``protocol_mutex`` held. ``compress=False`` on the first
+        frame of a message sends that message uncompressed.
 
         """
         if self.protocol.state is not OPEN:
             return False
+        if not compress:
+            for extension in self.protocol.extensions:
+                extension.skip_next_message()
         if opcode is OP_TEXT:
             self.protocol.send_text(data, fin)
         elif opcode is OP_BINARY:
@@ -608,7 +617,9 @@ class Connection:
             self.protocol.send_continuation(data, fin)
         return self._send_data()
 
-    def _send_fragments(self, fragments: Iterator[DataLike], text: bool | None) -> None:
+    def _send_fragments(
+        self, fragments: Iterator[DataLike], text: bool | None, compress: bool = True
+    ) -> None:
         """Send a fragmented message, one frame per fragment."""
         try:
             fragment = next(fragments)
@@ -639,7 +650,7 @@ class Connection:
             self._raise_close_exc()
 
         try:
-            self._send_fragment(opcode, _encode(fragment), fin=False)
+            self._send_fragment(opcode, _encode(fragment), fin=False, compress=compress)
             for fragment in fragments:
                 if isinstance(fragment, str) != is_str or not isinstance(
                     fragment, (str, bytes, bytearray, memoryview)
@@ -662,10 +673,12 @@ class Connection:
                 self._fragmented_sender = None
                 self._write_cond.notify_all()
 
-    def _send_fragment(self, opcode: Opcode, data: BytesLike, fin: bool) -> None:
+    def _send_fragment(
+        self, opcode: Opcode, data: BytesLike, fin: bool, compress: bool = True
+    ) -> None:
         """Send a frame of the fragmented message that this thread is sending."""
         with self.protocol_mutex:
-            sent = self._send_frame_locked(opcode, data, fin)
+            sent = self._send_frame_locked(opcode, data, fin, compress)
         if not sent:
             self._raise_close_exc()
 
