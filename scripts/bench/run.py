@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import selectors
 import signal
 import statistics
@@ -44,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import EXIT_SKIP, READY, RESULT, SKIP
+from bench.common import CLOCK_TICKS, EXIT_SKIP, READY, RESULT, SKIP, cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
@@ -457,6 +458,40 @@ def cpu_busy(seconds: float = 1.0) -> float:
     return 1 - (idle1 - idle0) / max(1, total1 - total0)
 
 
+class ForeignLoad:
+    """How much CPU processes other than ours took during a span: the
+    machine's busy time (user, nice, system in /proc/stat) minus the CPU
+    time of this process and of every child, live or reaped."""
+
+    def __init__(self) -> None:
+        self.start = self.sample()
+
+    @staticmethod
+    def sample() -> tuple[float, float, float]:
+        with open("/proc/stat") as stat:
+            values = [int(value) for value in stat.readline().split()[1:4]]
+        busy = sum(values) / CLOCK_TICKS
+        ours = 0.0
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+            usage = resource.getrusage(who)
+            ours += usage.ru_utime + usage.ru_stime
+        for proc in list(CHILDREN.live):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                ours += cpu_seconds(proc.pid)
+        return time.monotonic(), busy, ours
+
+    def share(self) -> float:
+        """Share of the machine's CPU capacity that others used."""
+        end = self.sample()
+        wall = end[0] - self.start[0]
+        foreign = (end[1] - self.start[1]) - (end[2] - self.start[2])
+        return max(0.0, foreign / (wall * (os.cpu_count() or 1))) if wall > 0 else 0.0
+
+
+# Share of the CPU taken by other processes above which a figure is noisy.
+NOISY = 0.1
+
+
 # Running one measurement.
 
 
@@ -532,6 +567,8 @@ class Cell:
     raw: dict[int, dict[str, Any]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None
+    # Share of the CPU that other processes took during each round.
+    foreign: dict[int, float] = field(default_factory=dict)
 
 
 class Runner:
@@ -639,10 +676,14 @@ class Runner:
         round_: int,
         action: Callable[[], dict[str, Any]],
     ) -> str:
+        load = ForeignLoad()
         try:
             result = action()
+            cell.foreign[round_] = load.share()
             cell.raw[round_] = result
             cell.rounds[round_] = derive(scenario, side, result)
+            if cell.foreign[round_] > NOISY:
+                return f"ok (other processes took {cell.foreign[round_]:.0%} of the CPU)"
             return "ok"
         except Skipped as exc:
             cell.skipped = str(exc)
@@ -708,6 +749,8 @@ class Runner:
                 if cells is None:
                     continue
                 base = cells.get(BASELINE)
+                shares = [share for cell in cells.values() for share in cell.foreign.values()]
+                foreign = statistics.median(shares) if shares else 0.0
                 for metric in metrics_for(scenario, side):
                     row: dict[str, Any] = {
                         "scenario": scenario.name,
@@ -716,6 +759,7 @@ class Runner:
                         "metric": metric.key,
                         "label": metric.label,
                         "higher_is_better": metric.higher_is_better,
+                        "foreign_cpu": foreign,
                         "impls": {},
                     }
                     for impl, cell in cells.items():
@@ -776,9 +820,15 @@ def render(summary: dict[str, Any], impls: list[str]) -> str:
     head = ["scenario", "figure", *columns]
     rows: list[list[str]] = []
     notes: list[str] = []
+    noisy: list[str] = []
     last_title = None
     for row in summary["table"]:
         title = f"{row['side']}: {row['title']}"
+        if row["foreign_cpu"] > NOISY:
+            title += " ~"
+            note = f"{title[:-2]}: other processes took {row['foreign_cpu']:.0%} of the CPU"
+            if note not in noisy:
+                noisy.append(note)
         arrow = "↑" if row["higher_is_better"] else "↓"
         line = [title if title != last_title else "", f"{row['label']} {arrow}"]
         last_title = title
@@ -822,6 +872,10 @@ def render(summary: dict[str, Any], impls: list[str]) -> str:
         out.append("")
         out.append("Failures:")
         out.extend(f"- {note}" for note in notes)
+    if noisy:
+        out.append("")
+        out.append("Noisy (~), median over the scenario's measurements:")
+        out.extend(f"- {note}" for note in noisy)
     return "\n".join(out)
 
 
@@ -872,8 +926,6 @@ def main(argv: list[str] | None = None) -> int:
     if BASELINE not in impls:
         print(f"note: without {BASELINE}, no ratio can be computed", file=sys.stderr)
     impls = [impl for impl in IMPLS if impl in impls]
-
-    import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard:
