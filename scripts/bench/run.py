@@ -588,6 +588,8 @@ class Runner:
         self.echo: Server | None = None
         self.started = time.monotonic()
         self.busy_before = 0.0
+        # Seconds the whole run may spend waiting for a quiet machine.
+        self.quiet_budget = 30.0 if self.quick else 120.0
 
     def log(self, message: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -650,6 +652,23 @@ class Runner:
         params = {**self.params(scenario), "port": echo.port}
         cmd = [str(self.pythons[impl]), "-m", f"bench.clients.{impl}", json.dumps(params)]
         return run_child(cmd, scenario.timeout + 15, self.logs / f"client-{impl}.log")
+
+    def wait_for_quiet(self) -> None:
+        """Give other processes' bursts (a test run, a build) a moment to end
+        before a scenario, within a budget that keeps the run on time."""
+        waited = 0.0
+        while self.quiet_budget > 0:
+            busy = cpu_busy(0.5)
+            if busy < NOISY:
+                break
+            if waited == 0:
+                self.log(f"other processes keep the CPU {busy:.0%} busy; waiting for them")
+            self.quiet_budget -= 0.5
+            waited += 0.5
+            if waited >= 30:
+                break
+        if waited:
+            self.log(f"waited {waited:.0f} s; going on")
 
     def start_server(self, scenario: Scenario, impl: str) -> Server:
         module, log_path = f"bench.servers.{impl}", self.logs / f"server-{impl}.log"
@@ -960,6 +979,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 wanted = [impl for impl in impls if impl in scenario.impls]
                 if wanted:
+                    runner.wait_for_quiet()
                     runner.run_scenario(scenario, side, wanted)
     except KeyboardInterrupt:
         runner.log("interrupted: reporting what was measured")
