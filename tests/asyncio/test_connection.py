@@ -14,6 +14,7 @@ import logging
 import socket
 import struct
 import time
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -43,13 +44,13 @@ class ConnectionTestCase(AsyncTestCase):
 
     async def asyncSetUp(self) -> None:
         self.pairs: list[tuple[Connection, Connection]] = []
+        self.raw_clients: list[Connection] = []
         self.client, self.server = await self.make_pair()
 
     async def asyncTearDown(self) -> None:
-        for pair in self.pairs:
-            for connection in pair:
-                connection.transport.abort()
-                await connection.wait_closed()
+        for connection in [*(c for pair in self.pairs for c in pair), *self.raw_clients]:
+            connection.transport.abort()
+            await connection.wait_closed()
 
     async def make_pair(
         self,
@@ -82,6 +83,31 @@ class ConnectionTestCase(AsyncTestCase):
         )
         self.pairs.append((client, server))
         return client, server
+
+    async def make_raw_peer(
+        self,
+        *,
+        max_size: int | None = 2**20,
+        **kwargs: Any,
+    ) -> tuple[Connection, socket.socket]:
+        """Create a client connection whose peer is a plain TCP socket.
+
+        Tests write arbitrary frames to the socket, which is non-blocking:
+        use :meth:`asyncio.loop.sock_sendall` and
+        :meth:`asyncio.loop.sock_recv`. Frames sent to the client aren't
+        masked.
+
+        """
+        loop = asyncio.get_running_loop()
+        client_sock, peer = tcp_socket_pair()
+        peer.setblocking(False)
+        self.addCleanup(peer.close)
+        protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN, max_size=max_size)
+        _, client = await loop.create_connection(
+            lambda: Connection(protocol, **kwargs), sock=client_sock
+        )
+        self.raw_clients.append(client)
+        return client, peer
 
 
 def tcp_socket_pair() -> tuple[socket.socket, socket.socket]:
@@ -200,6 +226,58 @@ class SendRecvTests(ConnectionTestCase):
         message = b"\x01" * 2**20
         await self.client.send(message)
         self.assertEqual(await self.server.recv(), message)
+
+
+class ReassemblyMemoryTests(ConnectionTestCase):
+    """A message in many tiny fragments holds no more memory than its payload.
+
+    The peer sends the fragments and a ping while :meth:`recv` waits; the
+    pong tells that the client processed every fragment. Memory is measured
+    then, before the last fragment.
+
+    """
+
+    async def receive_fragments_then_measure(self, fragments: bytes) -> int:
+        """Send fragments, wait until they're processed; return memory held."""
+        loop = asyncio.get_running_loop()
+        client, peer = await self.make_raw_peer()
+        recv = asyncio.create_task(client.recv())
+        ping = b"\x89\x00"
+        tracemalloc.start()
+        try:
+            before, _ = tracemalloc.get_traced_memory()
+            await loop.sock_sendall(peer, fragments + ping)
+            pong = b""
+            while len(pong) < 6:  # header and masking key
+                pong += await loop.sock_recv(peer, 6 - len(pong))
+            after, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        self.assertEqual(pong[:2], b"\x8a\x80")  # a masked pong, empty
+        await loop.sock_sendall(peer, b"\x80\x00")  # last fragment, empty
+        self.recv_result = await recv
+        return after - before
+
+    async def test_empty_fragments(self) -> None:
+        held = await self.receive_fragments_then_measure(b"\x01\x00" + b"\x00\x00" * 400_000)
+        self.assertEqual(self.recv_result, "")
+        # A list with an entry per fragment would hold 3.2 MB.
+        self.assertLess(held, 2**20)
+
+    async def test_two_byte_fragments(self) -> None:
+        held = await self.receive_fragments_then_measure(b"\x02\x02ab" + b"\x00\x02ab" * 200_000)
+        self.assertEqual(self.recv_result, b"ab" * 200_001)
+        # The payload takes 400 kB; a list of bytes objects would hold 11 MB.
+        self.assertLess(held, 2 * 2**20)
+
+    async def test_large_fragmented_message(self) -> None:
+        """Reassembling a large message doesn't copy it once per fragment."""
+        client, server = await self.make_pair(max_size=None)
+        fragment = b"\x01" * 2**16
+        start = time.perf_counter()
+        _, message = await asyncio.gather(client.send([fragment] * 2**8), server.recv())
+        self.assertEqual(len(message), 2**24)
+        self.assertLess(time.perf_counter() - start, 2000 * MS)
 
 
 class FragmentationTests(ConnectionTestCase):

@@ -75,6 +75,39 @@ class AssemblerTests(AsyncTestCase):
         self.assertEqual(message, b"x" * 50_000)
         self.assertLess(time.perf_counter() - start, 1000 * MS)
 
+    async def test_get_skips_empty_fragments(self) -> None:
+        """Empty fragments hold no memory while a message is being read."""
+        assembler = Assembler()
+        task = asyncio.create_task(assembler.get())
+        assembler.put(Frame(OP_TEXT, b"", fin=False))
+        for _ in range(1000):
+            assembler.put(Frame(OP_CONT, b"", fin=False))
+        await asyncio.sleep(0)
+        self.assertEqual(assembler._chunks, [])
+        assembler.put(Frame(OP_CONT, b"ok"))
+        self.assertEqual(await task, "ok")
+
+    async def test_get_coalesces_small_fragments(self) -> None:
+        """Small payloads share one buffer; large ones are kept as they are."""
+        assembler = Assembler()
+        task = asyncio.create_task(assembler.get())
+        large = b"L" * 1024
+        assembler.put(Frame(OP_BINARY, b"a", fin=False))
+        for _ in range(999):
+            assembler.put(Frame(OP_CONT, b"a", fin=False))
+        assembler.put(Frame(OP_CONT, large, fin=False))
+        assembler.put(Frame(OP_CONT, b"b", fin=False))
+        await asyncio.sleep(0)
+        self.assertEqual(len(assembler._chunks), 3)
+        self.assertIs(assembler._chunks[1], large)
+        assembler.put(Frame(OP_CONT, b"c"))
+        self.assertEqual(await task, b"a" * 1000 + large + b"bc")
+
+    async def test_get_unfragmented_message_isnt_copied(self) -> None:
+        payload = b"tea" * 1000
+        self.assembler.put(Frame(OP_BINARY, payload))
+        self.assertIs(await self.assembler.get(), payload)
+
     async def test_get_cancelled_keeps_fragments(self) -> None:
         self.assembler.put(Frame(OP_TEXT, b"ca", fin=False))
         task = asyncio.create_task(self.assembler.get())

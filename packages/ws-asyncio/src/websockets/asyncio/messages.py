@@ -13,9 +13,17 @@ application reads messages more slowly than the peer sends them.
 
 A reader that's waiting for the rest of a message moves the fragments it
 already has out of the queue, so a message fragmented into more frames than
-the high-water mark can't stall the connection. The payloads are collected in
-a list and joined once the final fragment arrives, so the cost of reassembly
-stays linear in the size of the message, whatever the number of fragments.
+the high-water mark can't stall the connection. Reassembly must then stay
+linear in the size of the message and hold little more memory than its
+payload, which ``max_size`` bounds, whatever the number of fragments: a peer
+may send a message as a million one-byte or empty fragments. Payloads of
+:data:`_LARGE` bytes or more are kept as they are, in a list, and joined once
+the final fragment arrives; smaller ones are appended to a :class:`bytearray`
+at the end of that list, which grows geometrically; empty ones are skipped.
+Large messages are copied once, as with a plain list, and each object in the
+list holds at least :data:`_LARGE` bytes, so its overhead (about 40 bytes)
+stays small next to the payload. An unfragmented message, the common case,
+is returned without copying.
 
 """
 
@@ -33,6 +41,10 @@ from ..frames import OP_TEXT, Frame
 from ..typing import BytesLike, Data
 
 __all__ = ["Assembler"]
+
+_LARGE = 1024
+"""Size from which a fragment's payload is kept as is while reassembling, in
+bytes; smaller payloads are copied together."""
 
 
 class Assembler:
@@ -88,10 +100,13 @@ class Assembler:
         # get() and get_iter() can't run concurrently.
         self._get_in_progress = False
         # Message being read: whether it's a text message, or None between
-        # messages, and the payloads that get() took out of the queue. They
-        # survive the cancellation of get(), so the next read resumes there.
+        # messages, and the payload of the fragments that get() took out of
+        # the queue. They survive the cancellation of get(), so the next read
+        # resumes there.
         self._text: bool | None = None
         self._chunks: list[BytesLike] = []
+        # Last item of _chunks if small payloads are being appended to it.
+        self._small: bytearray | None = None
         # Whether to drop the rest of a message whose reading by get_iter()
         # was interrupted after it had yielded some fragments.
         self._skip = False
@@ -103,9 +118,9 @@ class Assembler:
     async def get(self, decode: bool | None = None) -> Data:
         """Read the next message.
 
-        Fragments are collected in a list and joined once, when the last one
-        arrives. Cancelling :meth:`get` is safe: fragments already taken from
-        the queue are kept for the next call.
+        Fragments are collected as they arrive and joined once, when the last
+        one arrives. Cancelling :meth:`get` is safe: fragments already taken
+        from the queue are kept for the next call.
 
         Args:
             decode: :obj:`True` returns a :class:`str`, decoding the payload
@@ -136,19 +151,19 @@ class Assembler:
                     await self._wait()
                     continue
                 if self._text is None:
+                    if frame.fin:
+                        # An unfragmented message: return its payload as is.
+                        return _convert(frame.data, frame.opcode is OP_TEXT, decode)
                     self._text = frame.opcode is OP_TEXT
-                self._chunks.append(frame.data)
+                self._collect(frame.data)
                 if frame.fin:
                     break
         finally:
             self._get_in_progress = False
 
         text, chunks = self._text, self._chunks
-        self._text, self._chunks = None, []
-        data = b"".join(chunks)
-        if decode is None:
-            decode = text
-        return data.decode() if decode else data
+        self._text, self._chunks, self._small = None, [], None
+        return _convert(b"".join(chunks), text, decode)
 
     async def get_iter(self, decode: bool | None = None) -> AsyncGenerator[Data, None]:
         """Stream the next message, one fragment at a time.
@@ -191,7 +206,7 @@ class Assembler:
                 if decode:
                     decoder = codecs.getincrementaldecoder("utf-8")()
                 data = b"".join(self._chunks)
-                self._chunks = []
+                self._chunks, self._small = [], None
                 yield data if decoder is None else decoder.decode(data)
             while True:
                 frame = self._pop()
@@ -254,6 +269,17 @@ class Assembler:
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
+    def _collect(self, data: BytesLike) -> None:
+        """Add the payload of a fragment to the message being read."""
+        if len(data) >= _LARGE:
+            self._chunks.append(data)
+            self._small = None
+        elif data:
+            if self._small is None:
+                self._small = bytearray()
+                self._chunks.append(self._small)
+            self._small += data
+
     def _pop(self) -> Frame | None:
         """Take the next frame to read out of the queue, if there's one."""
         frames = self._frames
@@ -276,3 +302,12 @@ class Assembler:
             await self._waiter
         finally:
             self._waiter = None
+
+
+def _convert(data: BytesLike, text: bool, decode: bool | None) -> Data:
+    """Return a payload as :class:`str` or :class:`bytes`, as ``decode`` says."""
+    if decode is None:
+        decode = text
+    if decode:
+        return str(data, "utf-8")
+    return data if isinstance(data, bytes) else bytes(data)
