@@ -292,6 +292,41 @@ class AssemblerTests(AsyncTestCase):
         self.assertEqual(await task, b"a" * 12)
         self.pause.assert_not_called()
 
+    async def test_cap_resumes_reading(self) -> None:
+        for data in [b"a", b"b", b"c"]:
+            self.assembler.put(Frame(OP_BINARY, data))
+        self.assertTrue(self.assembler.paused)
+        self.assembler.cap()
+        self.resume.assert_called_once_with()
+        self.assertFalse(self.assembler.paused)
+        # Calling it again has no effect.
+        self.assembler.cap()
+        self.resume.assert_called_once_with()
+
+    async def test_cap_drops_frames_beyond_high_water_mark(self) -> None:
+        self.assembler.cap()
+        self.assembler.put(Frame(OP_BINARY, b"a"))
+        self.assembler.put(Frame(OP_TEXT, b"b", fin=False))
+        # The queue is at the high-water mark: drop, and drop every frame
+        # after, whether the queue has room again or not.
+        self.assembler.put(Frame(OP_CONT, b"c"))
+        self.assertEqual(len(self.assembler), 2)
+        self.assertEqual(await self.assembler.get(), b"a")
+        self.assembler.put(Frame(OP_BINARY, b"d"))
+        self.assertEqual(len(self.assembler), 1)
+        self.pause.assert_not_called()
+        # The incomplete message ends the stream.
+        self.assembler.close()
+        with self.assertRaises(EOFError):
+            await self.assembler.get()
+
+    async def test_cap_without_flow_control(self) -> None:
+        assembler = Assembler()
+        assembler.cap()
+        for _ in range(100):
+            assembler.put(Frame(OP_BINARY, b"a"))
+        self.assertEqual(len(assembler), 100)
+
     async def test_no_flow_control(self) -> None:
         assembler = Assembler(pause=self.pause)
         for _ in range(100):

@@ -21,7 +21,8 @@ Incoming data frames go to an :class:`~websockets.asyncio.messages.Assembler`
 that reassembles messages for :meth:`~Connection.recv`. When the application
 falls behind, the assembler's queue grows beyond ``max_queue`` frames and the
 connection stops reading from the transport; TCP flow control then slows the
-peer down. In the other direction, :meth:`~Connection.send` waits when the
+peer down. Once the closing handshake started, reading resumes, to find the
+peer's close frame, and data frames beyond ``max_queue`` are dropped. In the other direction, :meth:`~Connection.send` waits when the
 transport's write buffer exceeds ``write_limit`` bytes.
 
 The connection is closed once the transport calls
@@ -82,7 +83,9 @@ class Connection(asyncio.Protocol):
             Frames decoded from data already read still join the queue.
             Reading resumes when a quarter of that is left. Give a
             ``(high, low)`` tuple to choose both marks; :obj:`None` means no
-            limit.
+            limit. Once the closing handshake started, reading goes on
+            regardless, and data frames beyond the high-water mark are
+            dropped.
         write_limit: How many bytes may wait in the write buffer before
             :meth:`send` waits for it to drain, in bytes; 32 KiB by default.
             Sending resumes when a quarter of that is left. Give a
@@ -638,11 +641,11 @@ class Connection(asyncio.Protocol):
 
         if not self._closing and self.protocol.close_expected():
             self._closing = True
-            # The peer's closing handshake may be waiting behind messages that
-            # the application didn't read: read it anyway. From now on, the
-            # queue of frames may exceed max_queue, until close_timeout.
-            if self.recv_messages.paused:
-                self._resume_reading()
+            # The peer's close frame may be waiting behind messages that the
+            # application didn't read: read it anyway. A peer that keeps
+            # sending data frames instead mustn't fill memory until
+            # close_timeout: frames beyond max_queue are dropped.
+            self.recv_messages.cap()
             if self.close_timeout is not None:
                 self._close_timer = self.loop.call_later(self.close_timeout, self._close_timed_out)
 

@@ -25,6 +25,11 @@ list holds at least :data:`_LARGE` bytes, so its overhead (about 40 bytes)
 stays small next to the payload. An unfragmented message, the common case,
 is returned without copying.
 
+Once the closing handshake started, the peer's close frame must be read even
+if the application left messages unread, and nobody will wait for more than a
+queue's worth of messages: :meth:`Assembler.cap` turns flow control off and
+caps the queue at the high-water mark, dropping data frames beyond it.
+
 """
 
 from __future__ import annotations
@@ -92,6 +97,9 @@ class Assembler:
         """Whether reading from the network is paused."""
         self.closed = False
         """Whether :meth:`close` was called: no more frames will arrive."""
+        # Whether cap() was called, and whether frames are being dropped.
+        self._capped = False
+        self._dropping = False
 
         # Frames received and not taken by a reader yet.
         self._frames: collections.deque[Frame] = collections.deque()
@@ -240,6 +248,8 @@ class Assembler:
     def put(self, frame: Frame) -> None:
         """Add a data frame to the queue.
 
+        After :meth:`cap`, frames beyond the high-water mark are dropped.
+
         Args:
             frame: Text, binary or continuation frame.
 
@@ -249,12 +259,41 @@ class Assembler:
         """
         if self.closed:
             raise EOFError("stream of frames ended")
+        if self._capped:
+            # Once a frame is dropped, drop every frame after it: keeping
+            # later ones would splice fragments of different messages.
+            if self._dropping or (self.high is not None and len(self._frames) >= self.high):
+                self._dropping = True
+                return
         self._frames.append(frame)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
-        if self.high is not None and not self.paused and len(self._frames) > self.high:
+        if (
+            self.high is not None
+            and not self.paused
+            and not self._capped
+            and len(self._frames) > self.high
+        ):
             self.paused = True
             self.pause()
+
+    def cap(self) -> None:
+        """Stop flow control and cap the queue at the high-water mark instead.
+
+        Call it once the closing handshake started. Reading must go on until
+        the peer's close frame arrives, even if the application doesn't read
+        the messages before it; if the peer keeps sending, frames beyond the
+        high-water mark are dropped rather than queued. Frames queued before
+        that can still be read. Without a high-water mark, nothing is
+        dropped.
+
+        """
+        if self._capped:
+            return
+        self._capped = True
+        if self.paused:
+            self.paused = False
+            self.resume()
 
     def close(self) -> None:
         """End the stream of frames.

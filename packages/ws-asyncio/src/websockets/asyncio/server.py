@@ -537,7 +537,9 @@ class serve:
             Frames decoded from data already read still join the queue.
             Reading resumes when a quarter of that is left. Give a
             ``(high, low)`` tuple to choose both marks; :obj:`None` means no
-            limit.
+            limit. Once the closing handshake started, reading goes on
+            regardless, and data frames beyond the high-water mark are
+            dropped.
         write_limit: How many bytes may wait in the write buffer before
             :meth:`~ServerConnection.send` waits for it to drain; 32 KiB by
             default. Give a ``(high, low)`` tuple to choose both marks.
