@@ -869,11 +869,77 @@ class FlowControlTests(ConnectionTestCase):
         )
         self.assertIsNone(raised.exception.rcvd)
 
-    async def test_pause_resume_reading_after_close(self) -> None:
-        """Flow control callbacks are harmless once the transport closed."""
+    async def test_update_reading_after_close(self) -> None:
+        """Flow control is harmless once the transport closed."""
         await self.client.close()
-        self.client._pause_reading()
-        self.client._resume_reading()
+        self.client.recv_messages.paused = True
+        self.client._update_reading()
+        self.assertFalse(self.client._reading_paused)
+
+    async def test_ping_flood_from_peer_that_doesnt_read(self) -> None:
+        """Pongs for a peer that doesn't read them don't fill the write buffer.
+
+        Reading pauses once they add up to more than write_limit while the
+        write buffer is full, and resumes when it drains.
+
+        """
+        loop = asyncio.get_running_loop()
+        client, peer = await self.make_raw_peer(write_limit=2**15)
+        ping = b"\x89\x7d" + b"p" * 125
+        blob = ping * 8192  # 1 MiB
+        # Send up to 32 MiB of pings until the client stops reading them.
+        sent, blocked_since = 0, None
+        while sent < 32 * len(blob):
+            try:
+                sent += peer.send(blob[sent % len(blob) :])
+                blocked_since = None
+            except BlockingIOError:
+                if blocked_since is None:
+                    blocked_since = loop.time()
+                elif loop.time() - blocked_since > 200 * MS:
+                    break
+                await asyncio.sleep(MS)
+        self.assertLess(sent, 32 * len(blob))
+        self.assertFalse(client.transport.is_reading())
+        self.assertLess(client.transport.get_write_buffer_size(), 2**20)
+        # Once the peer reads the pongs, the client reads the pings again.
+        remaining = -sent % len(ping)
+        pongs = (sent + remaining) // len(ping)
+
+        async def read_pongs() -> None:
+            received = 0
+            while received < pongs * (len(ping) + 4):  # masked pongs
+                received += len(await loop.sock_recv(peer, 2**16))
+
+        reader = asyncio.create_task(read_pongs())
+        await loop.sock_sendall(peer, ping[len(ping) - remaining :])  # complete the last ping
+        await reader
+        self.assertTrue(client.transport.is_reading())
+        await loop.sock_sendall(peer, b"\x81\x04cafe")
+        self.assertEqual(await client.recv(), "cafe")
+
+    async def test_both_peers_send_large_messages_and_ping(self) -> None:
+        """Peers whose write buffers are full keep reading data frames.
+
+        Otherwise, two peers sending each other large messages would stop
+        reading each other's and wait forever.
+
+        """
+        client, server = await self.make_pair(max_queue=None)
+        message = b"\x00" * 2**20
+
+        async def send_and_ping(connection: Connection) -> None:
+            for _ in range(16):
+                await connection.send(message)
+                await connection.ping()
+
+        async def recv(connection: Connection) -> None:
+            for _ in range(16):
+                self.assertEqual(await connection.recv(), message)
+
+        # Both write buffers fill up before anyone reads.
+        await asyncio.gather(send_and_ping(client), send_and_ping(server))
+        await asyncio.gather(recv(client), recv(server))
 
 
 class DebugLogsTests(ConnectionTestCase):

@@ -22,7 +22,16 @@ that reassembles messages for :meth:`~Connection.recv`. When the application
 falls behind, the assembler's queue grows beyond ``max_queue`` frames and the
 connection stops reading from the transport; TCP flow control then slows the
 peer down. Once the closing handshake started, reading resumes, to find the
-peer's close frame, and data frames beyond ``max_queue`` are dropped. In the other direction, :meth:`~Connection.send` waits when the
+peer's close frame, and data frames beyond ``max_queue`` are dropped.
+
+Reading also stops when the peer doesn't read what it makes us write: while
+the write buffer is above ``write_limit``, the pongs and close frames that
+received data produces add up, and past another ``write_limit`` bytes of
+them, the connection stops reading until the buffer drains. A peer flooding
+pings can't grow the buffer without bound. Messages sent by the application
+don't count, so two peers sending large messages to each other at the same
+time keep reading each other's and can't deadlock.
+``_update_reading()`` combines the reasons to stop reading. In the other direction, :meth:`~Connection.send` waits when the
 transport's write buffer exceeds ``write_limit`` bytes.
 
 The connection is closed once the transport calls
@@ -132,8 +141,8 @@ class Connection(asyncio.Protocol):
 
         self.recv_messages = Assembler(
             *self.max_queue,
-            pause=self._pause_reading,
-            resume=self._resume_reading,
+            pause=self._update_reading,
+            resume=self._update_reading,
         )
 
         self.latency: float = 0
@@ -171,6 +180,14 @@ class Connection(asyncio.Protocol):
         # every coroutine waiting for that.
         self._writing_paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
+
+        # Flow control of reads: whether reading from the transport is
+        # paused, and what received data made us write while the write
+        # buffer was above its high-water mark, in bytes, and whether that
+        # exceeded the high-water mark too. See _update_reading().
+        self._reading_paused = False
+        self._answers_while_writing_paused = 0
+        self._too_many_answers = False
 
         # Resolved when a fragmented message being sent is complete. Other
         # messages wait for it: their frames can't interleave.
@@ -607,14 +624,18 @@ class Connection(asyncio.Protocol):
             self._drain_waiter.set_result(None)
             self._drain_waiter = None
 
-    def _send_data(self) -> None:
+    def _send_data(self) -> int:
         """Write the data that the protocol has to send.
 
         This is the single path for writing to the transport. Call it after
         every call to a ``receive_*``, ``send_*`` or ``fail`` method of the
         protocol.
 
+        Returns:
+            How many bytes were written.
+
         """
+        written = 0
         chunks: list[bytes] = []
         for data in self.protocol.data_to_send():
             if data:
@@ -622,7 +643,7 @@ class Connection(asyncio.Protocol):
                 continue
             # An empty chunk means EOF: flush what comes before, then
             # half-close the TCP connection.
-            self._write(chunks)
+            written += self._write(chunks)
             chunks = []
             # Neither write_eof() nor close() has any effect once the
             # transport is closing.
@@ -637,7 +658,7 @@ class Connection(asyncio.Protocol):
                 if self.debug:
                     self.logger.debug("x closing TCP connection")
                 self.transport.close()
-        self._write(chunks)
+        written += self._write(chunks)
 
         if not self._closing and self.protocol.close_expected():
             self._closing = True
@@ -649,14 +670,22 @@ class Connection(asyncio.Protocol):
             if self.close_timeout is not None:
                 self._close_timer = self.loop.call_later(self.close_timeout, self._close_timed_out)
 
-    def _write(self, chunks: list[bytes]) -> None:
-        """Write chunks of data to the transport, in a single call."""
+        return written
+
+    def _write(self, chunks: list[bytes]) -> int:
+        """Write chunks of data to the transport, in a single call.
+
+        Returns:
+            How many bytes were written.
+
+        """
         if not chunks or self.transport.is_closing():
-            return
+            return 0
         if len(chunks) == 1:
             self.transport.write(chunks[0])
-        else:
-            self.transport.writelines(chunks)
+            return len(chunks[0])
+        self.transport.writelines(chunks)
+        return sum(len(chunk) for chunk in chunks)
 
     def _close_timed_out(self) -> None:
         """Abort the TCP connection: the peer didn't close it in time."""
@@ -760,15 +789,42 @@ class Connection(asyncio.Protocol):
                 self._send_data()
                 return
 
-    def _pause_reading(self) -> None:
-        """Stop reading from the network: the queue of frames is full."""
-        if not self.transport.is_closing():
-            self.transport.pause_reading()
+    def _update_reading(self) -> None:
+        """Pause or resume reading from the transport, as flow control says.
 
-    def _resume_reading(self) -> None:
-        """Read from the network again: the queue of frames drained."""
-        if not self.transport.is_closing():
+        Reading stops while:
+
+        * the queue of frames is above its high-water mark (``max_queue``);
+        * data received made us write more than the write buffer's
+          high-water mark while the write buffer was above it already.
+
+        """
+        pause = self.recv_messages.paused or self._too_many_answers
+        if pause is self._reading_paused or self.transport.is_closing():
+            return
+        self._reading_paused = pause
+        if pause:
+            self.transport.pause_reading()
+        else:
             self.transport.resume_reading()
+
+    def _count_answers(self, size: int) -> None:
+        """Account for data written in response to data received.
+
+        Received data makes the protocol write: pongs for pings, close frames.
+        A peer that sends pings and doesn't read the pongs could otherwise
+        grow the write buffer without bound.
+
+        Args:
+            size: How many bytes were written, in bytes.
+
+        """
+        if not self._writing_paused:
+            return
+        self._answers_while_writing_paused += size
+        if self._answers_while_writing_paused > self.write_limit[0]:
+            self._too_many_answers = True
+            self._update_reading()
 
     # asyncio.Protocol methods
 
@@ -795,7 +851,7 @@ class Connection(asyncio.Protocol):
         # Write first: pongs, the echo of a close frame, and other answers
         # from the protocol go out without waiting for the application.
         events = self.protocol.events_received()
-        self._send_data()
+        self._count_answers(self._send_data())
         for event in events:
             self.process_event(event)
 
@@ -854,10 +910,14 @@ class Connection(asyncio.Protocol):
     def pause_writing(self) -> None:
         """Called by the transport when its buffer exceeds the high-water mark."""
         self._writing_paused = True
+        self._answers_while_writing_paused = 0
 
     def resume_writing(self) -> None:
         """Called by the transport when its buffer drains to the low-water mark."""
         self._writing_paused = False
+        if self._too_many_answers:
+            self._too_many_answers = False
+            self._update_reading()
         self._wake_drain_waiters()
 
 
