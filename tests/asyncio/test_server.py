@@ -39,7 +39,16 @@ from websockets.exceptions import (
     InvalidMessage,
     InvalidStatus,
 )
-from websockets.frames import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, Close, CloseCode, Frame
+from websockets.frames import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    Close,
+    CloseCode,
+    Frame,
+)
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, OPEN
 from websockets.typing import Subprotocol
@@ -652,6 +661,54 @@ class HandshakeTests(AsyncTestCase):
             close = Close(CloseCode.NORMAL_CLOSURE, "").serialize()
             writer.write(Frame(OP_CLOSE, close).serialize(mask=True))
             self.assertEqual(await reader.read(), b"\x88\x02" + close)
+            writer.close()
+            await writer.wait_closed()
+
+    async def test_data_after_request_waits_for_response(self) -> None:
+        """While process_request runs, data sent after the request stays in TCP.
+
+        The server stops reading once the client sends more than its
+        request, and reads again after the response.
+
+        """
+        release = asyncio.Event()
+        received: list[int] = []
+
+        async def process_request(connection: ServerConnection, request: Request) -> None:
+            await release.wait()
+
+        async def handler(websocket: ServerConnection) -> None:
+            received.append(0)
+            async for _message in websocket:
+                received[0] += 1
+
+        request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+        frame = Frame(OP_BINARY, b"\x00" * 1024).serialize(mask=True)
+        async with serve(
+            handler, "127.0.0.1", 0, process_request=process_request, ping_interval=None
+        ) as server:
+            reader, writer = await asyncio.open_connection(*get_host_port(server))
+            writer.write(request.serialize())
+            await wait_for(lambda: bool(server.handlers))
+            (connection,) = server.handlers
+            # Send up to 32 MiB until the server stops reading.
+            sent = 0
+            drain = asyncio.ensure_future(writer.drain())
+            while sent < 2**15:
+                await asyncio.wait([drain], timeout=200 * MS)
+                if not drain.done():
+                    break
+                writer.write(frame * 256)
+                sent += 256
+                drain = asyncio.ensure_future(writer.drain())
+            self.assertLess(sent, 2**15)
+            self.assertFalse(connection.transport.is_reading())
+            self.assertLess(len(connection.protocol.reader.buffer), 2**19)
+            release.set()
+            await drain
+            response = await reader.readuntil(b"\r\n\r\n")
+            self.assertTrue(response.startswith(b"HTTP/1.1 101 Switching Protocols\r\n"))
+            await wait_for(lambda: received == [sent])
             writer.close()
             await writer.wait_closed()
 

@@ -24,7 +24,8 @@ connection stops reading from the transport; TCP flow control then slows the
 peer down. Once the closing handshake started, reading resumes, to find the
 peer's close frame, and data frames beyond ``max_queue`` are dropped.
 
-Reading also stops when the peer doesn't read what it makes us write: while
+A server stops reading while it prepares its opening handshake response if
+the client sent data after its request. Reading also stops when the peer doesn't read what it makes us write: while
 the write buffer is above ``write_limit``, the pongs and close frames that
 received data produces add up, and past another ``write_limit`` bytes of
 them, the connection stops reading until the buffer drains. A peer flooding
@@ -188,6 +189,8 @@ class Connection(asyncio.Protocol):
         self._reading_paused = False
         self._answers_while_writing_paused = 0
         self._too_many_answers = False
+        # Whether a server is preparing its opening handshake response.
+        self._preparing_response = False
 
         # Resolved when a fragmented message being sent is complete. Other
         # messages wait for it: their frames can't interleave.
@@ -796,10 +799,21 @@ class Connection(asyncio.Protocol):
 
         * the queue of frames is above its high-water mark (``max_queue``);
         * data received made us write more than the write buffer's
-          high-water mark while the write buffer was above it already.
+          high-water mark while the write buffer was above it already;
+        * a server is preparing its opening handshake response and the
+          client sent data after its request. ``process_request`` and
+          ``process_response`` may take their time, and the protocol can't
+          process frames before the response is sent: they would pile up in
+          its buffer. A client that waits for the response, as it should
+          (:rfc:`6455#section-4.1`), sends nothing, and reading goes on, so
+          that the server notices if the client goes away.
 
         """
-        pause = self.recv_messages.paused or self._too_many_answers
+        pause = (
+            self.recv_messages.paused
+            or self._too_many_answers
+            or (self._preparing_response and bool(self.protocol.reader.buffer))
+        )
         if pause is self._reading_paused or self.transport.is_closing():
             return
         self._reading_paused = pause
@@ -854,6 +868,8 @@ class Connection(asyncio.Protocol):
         self._count_answers(self._send_data())
         for event in events:
             self.process_event(event)
+        if self._preparing_response:
+            self._update_reading()
 
     def eof_received(self) -> None:
         """Called by the event loop when the peer half-closes the connection.

@@ -149,42 +149,48 @@ class ServerConnection(Connection):
             # or the client went away before sending one.
             return
 
-        response: Response | None = None
-        if process_request is not None:
-            try:
-                result = process_request(self, self.request)
-                if isinstance(result, Awaitable):
-                    result = await result
-                response = result
-            except Exception:
-                self.logger.error("process_request failed", exc_info=True)
-                response = internal_error(self.protocol)
+        # Until the response is sent, or the handshake fails, reading stops
+        # if the client sends data after the request.
+        try:
+            response: Response | None = None
+            if process_request is not None:
+                try:
+                    result = process_request(self, self.request)
+                    if isinstance(result, Awaitable):
+                        result = await result
+                    response = result
+                except Exception:
+                    self.logger.error("process_request failed", exc_info=True)
+                    response = internal_error(self.protocol)
 
-        self.response = server_response(
-            self.protocol,
-            self.request,
-            response,
-            serving=self.server.is_serving(),
-            server_header=server_header,
-        )
+            self.response = server_response(
+                self.protocol,
+                self.request,
+                response,
+                serving=self.server.is_serving(),
+                server_header=server_header,
+            )
 
-        if process_response is not None:
-            try:
-                result = process_response(self, self.request, self.response)
-                if isinstance(result, Awaitable):
-                    result = await result
-                if result is not None:
-                    self.response = result
-            except Exception:
-                self.logger.error("process_response failed", exc_info=True)
-                self.response = internal_error(self.protocol)
+            if process_response is not None:
+                try:
+                    result = process_response(self, self.request, self.response)
+                    if isinstance(result, Awaitable):
+                        result = await result
+                    if result is not None:
+                        self.response = result
+                except Exception:
+                    self.logger.error("process_response failed", exc_info=True)
+                    self.response = internal_error(self.protocol)
 
-        self.protocol.send_response(self.response)
-        # Frames sent right after the request are parsed now: process them.
-        events = self.protocol.events_received()
-        self._send_data()
-        for event in events:
-            self.process_event(event)
+            self.protocol.send_response(self.response)
+            # Frames sent right after the request are parsed now: process them.
+            events = self.protocol.events_received()
+            self._send_data()
+            for event in events:
+                self.process_event(event)
+        finally:
+            self._preparing_response = False
+            self._update_reading()
 
     def process_event(self, event: Event) -> None:
         """Handle an event from the protocol: the request, then frames.
@@ -195,6 +201,7 @@ class ServerConnection(Connection):
         """
         if isinstance(event, Request):
             self.request = event
+            self._preparing_response = True
             self._handshake_waiter.set_result(None)
         else:
             super().process_event(event)
