@@ -248,9 +248,12 @@ class AssemblerTests(AsyncTestCase):
     # put
 
     async def test_put_after_close(self) -> None:
+        """Frames put after close are dropped: nobody will read them."""
         self.assembler.close()
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertEqual(len(self.assembler), 0)
         with self.assertRaises(EOFError):
-            self.assembler.put(Frame(OP_BINARY, b"tea"))
+            await self.assembler.get()
 
     async def test_close_is_idempotent(self) -> None:
         self.assembler.close()

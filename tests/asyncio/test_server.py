@@ -712,6 +712,51 @@ class HandshakeTests(AsyncTestCase):
             writer.close()
             await writer.wait_closed()
 
+    async def test_frames_with_request_then_eof(self) -> None:
+        """Frames sent with the request reach the handler despite an early EOF."""
+        received: list[Any] = []
+
+        async def process_request(connection: ServerConnection, request: Request) -> None:
+            await asyncio.sleep(50 * MS)
+
+        async def handler(websocket: ServerConnection) -> None:
+            try:
+                async for message in websocket:
+                    received.append(message)
+            except ConnectionClosed as exc:
+                received.append(exc.rcvd)
+
+        request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+        async with serve(handler, "127.0.0.1", 0, process_request=process_request) as server:
+            with self.assertNoLogs("websockets", logging.ERROR):
+                reader, writer = await asyncio.open_connection(*get_host_port(server))
+                writer.write(request.serialize() + Frame(OP_TEXT, b"hello").serialize(mask=True))
+                writer.write_eof()
+                response = await reader.readuntil(b"\r\n\r\n")
+                self.assertTrue(response.startswith(b"HTTP/1.1 101 Switching Protocols\r\n"))
+                await wait_for(lambda: not server.handlers)
+                writer.close()
+                await writer.wait_closed()
+        self.assertEqual(received, ["hello", None])
+
+    async def test_connection_lost_while_preparing_response(self) -> None:
+        """Frames parsed after the connection was lost are dropped quietly."""
+
+        async def process_request(connection: ServerConnection, request: Request) -> None:
+            connection.transport.abort()
+            await connection.wait_closed()
+
+        request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+        async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+            with self.assertNoLogs("websockets", logging.ERROR):
+                _reader, writer = await asyncio.open_connection(*get_host_port(server))
+                writer.write(request.serialize() + Frame(OP_TEXT, b"hello").serialize(mask=True))
+                await wait_for(lambda: bool(server.handlers))
+                (connection,) = server.handlers
+                await wait_for(lambda: not server.handlers)
+                writer.close()
+        self.assertIs(connection.state, CLOSED)
+
     async def test_client_goes_away_during_handshake(self) -> None:
         """The handler doesn't run when the client leaves during the handshake."""
         handled: list[ServerConnection] = []

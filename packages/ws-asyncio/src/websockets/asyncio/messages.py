@@ -248,17 +248,18 @@ class Assembler:
     def put(self, frame: Frame) -> None:
         """Add a data frame to the queue.
 
-        After :meth:`cap`, frames beyond the high-water mark are dropped.
+        After :meth:`close`, nobody will read it: it's dropped. This happens
+        when the TCP connection closes while a server prepares its opening
+        handshake response: sending the response lets the protocol parse
+        frames that arrived with the request. After :meth:`cap`, frames
+        beyond the high-water mark are dropped.
 
         Args:
             frame: Text, binary or continuation frame.
 
-        Raises:
-            EOFError: If the stream of frames has ended.
-
         """
         if self.closed:
-            raise EOFError("stream of frames ended")
+            return
         if self._capped:
             # Once a frame is dropped, drop every frame after it: keeping
             # later ones would splice fragments of different messages.
