@@ -373,6 +373,59 @@ class FragmentationTests(ConnectionTestCase):
         self.assertEqual(await self.server.recv(), "café")
         self.assertEqual(await self.server.recv(), "tea")
 
+    async def test_concurrent_fragmented_messages(self) -> None:
+        """Fragmented messages sent concurrently go out one after the other.
+
+        The first one claims the connection before waiting for its first
+        fragment.
+
+        """
+
+        async def fragments(tag: str) -> AsyncIterator[str]:
+            await asyncio.sleep(MS)
+            yield f"{tag}1"
+            await asyncio.sleep(MS)
+            yield f"{tag}2"
+
+        await asyncio.gather(
+            self.client.send(fragments("a")),
+            self.client.send(fragments("b")),
+            self.client.send(["c1", "c2"]),
+            self.client.send("d"),
+        )
+        received = {await self.server.recv() for _ in range(4)}
+        self.assertEqual(received, {"a1a2", "b1b2", "c1c2", "d"})
+        self.assertIs(self.client.state, OPEN)
+
+    async def test_close_before_first_fragment(self) -> None:
+        """Nothing of the message was sent: the connection closes normally."""
+        event = asyncio.Event()
+
+        async def fragments() -> AsyncIterator[str]:
+            await event.wait()
+            yield "ca"
+
+        task = asyncio.create_task(self.client.send(fragments()))
+        await asyncio.sleep(0)
+        await self.client.close()
+        self.assertEqual(self.client.protocol.close_sent, Close(CloseCode.NORMAL_CLOSURE, ""))
+        event.set()
+        with self.assertRaises(ConnectionClosedOK):
+            await task
+
+    async def test_fragmented_message_fails_before_first_fragment(self) -> None:
+        """Nothing of the message was sent: the connection stays open."""
+
+        async def fragments() -> AsyncIterator[str]:
+            raise RuntimeError("boom")
+            yield  # pragma: no cover
+
+        with self.assertRaises(RuntimeError):
+            await self.client.send(fragments())
+        self.assertIsNone(self.client._fragmented_send_waiter)
+        await self.client.send("tea")
+        self.assertEqual(await self.server.recv(), "tea")
+
     async def test_close_during_fragmented_message(self) -> None:
         event = asyncio.Event()
 

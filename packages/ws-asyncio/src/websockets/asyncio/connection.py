@@ -464,7 +464,7 @@ class Connection(asyncio.Protocol):
 
         """
         if self.protocol.state is OPEN:
-            if self._fragmented_send_waiter is not None:
+            if self.protocol.expect_continuation_frame:
                 # The fragmented message can't be completed: fail.
                 self.protocol.fail(CloseCode.INTERNAL_ERROR, "close during fragmented message")
             else:
@@ -575,22 +575,25 @@ class Connection(asyncio.Protocol):
         text: bool | None,
     ) -> None:
         """Send a fragmented message, one frame per fragment."""
-        try:
-            fragment = await anext(fragments)
-        except StopAsyncIteration:
-            return
-
-        if isinstance(fragment, str):
-            is_str = True
-        elif isinstance(fragment, (bytes, bytearray, memoryview)):
-            is_str = False
-        else:
-            raise TypeError("iterable must contain bytes or str")
-        opcode = OP_TEXT if (text is None and is_str) or text is True else OP_BINARY
-
+        # Claim the connection before the first await: send() checked that
+        # no other fragmented message is in progress and another send() may
+        # check as soon as this one waits for the first fragment.
         waiter: asyncio.Future[None] = self.loop.create_future()
         self._fragmented_send_waiter = waiter
         try:
+            try:
+                fragment = await anext(fragments)
+            except StopAsyncIteration:
+                return
+
+            if isinstance(fragment, str):
+                is_str = True
+            elif isinstance(fragment, (bytes, bytearray, memoryview)):
+                is_str = False
+            else:
+                raise TypeError("iterable must contain bytes or str")
+            opcode = OP_TEXT if (text is None and is_str) or text is True else OP_BINARY
+
             await self._send_frame(opcode, _encode(fragment), fin=False)
             async for fragment in fragments:
                 if isinstance(fragment, str) != is_str or not isinstance(
@@ -602,14 +605,15 @@ class Connection(asyncio.Protocol):
         except ConnectionClosed:
             raise
         except BaseException:
-            # The message can't be completed: fail the connection, so that
-            # the peer doesn't wait for the rest of it forever.
-            if self.protocol.state is OPEN:
+            # Once a frame is sent, the message can't be completed: fail the
+            # connection, so that the peer doesn't wait for the rest forever.
+            if self.protocol.state is OPEN and self.protocol.expect_continuation_frame:
                 self.protocol.fail(CloseCode.INTERNAL_ERROR, "error in fragmented message")
                 self._send_data()
             raise
         finally:
-            self._fragmented_send_waiter = None
+            if self._fragmented_send_waiter is waiter:
+                self._fragmented_send_waiter = None
             waiter.set_result(None)
 
     async def _drain(self) -> None:
