@@ -880,7 +880,7 @@ def render(summary: dict[str, Any], impls: list[str]) -> str:
     out = []
     rule = "  ".join("-" * w for w in widths)
     out.append(rule)
-    out.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+    out.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
     out.append(rule)
     for line in rows:
         if line[0] and len(out) > 3:
