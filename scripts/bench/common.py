@@ -315,7 +315,7 @@ def json_corpus(count: int, seed: int = 6455) -> list[str]:
     for index in range(count):
         clock += rng.randint(1, 5000)
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        items = [
+        items: list[dict[str, Any]] = [
             {
                 "sku": f"SKU-{rng.randint(10000, 99999)}",
                 "name": " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 4))).title(),

@@ -114,12 +114,12 @@ class Echo(asyncio.Protocol):
         if self.buffer:
             data = self.buffer + data
             self.buffer = b""
-        out: list[bytes] = []
-        self.parse(data, out)
+        out: list[bytes | bytearray] = []
+        closed = self.parse(data, out)
         if out:
             assert self.transport is not None
             self.transport.write(b"".join(out) if len(out) > 1 else out[0])
-            if self.closed:
+            if closed:
                 self.transport.close()
 
     def handshake(self, head: bytes) -> None:
@@ -140,7 +140,8 @@ class Echo(asyncio.Protocol):
         self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         self.open = True
 
-    def parse(self, data: bytes, out: list[bytes]) -> None:
+    def parse(self, data: bytes, out: list[bytes | bytearray]) -> bool:
+        """Echo what ``data`` completes into ``out``; tell if a close frame came."""
         pos, end = 0, len(data)
         while not self.closed:
             if self.in_frame:
@@ -159,7 +160,7 @@ class Echo(asyncio.Protocol):
                     self.offset += take
                     pos += take
                 if self.remaining:
-                    return
+                    return False
                 self.in_frame = False
                 if self.opcode >= 8:
                     self.control_frame(out)
@@ -193,10 +194,11 @@ class Echo(asyncio.Protocol):
                     )
                 )
             self.remaining, self.offset, self.in_frame = length, 0, True
-        if pos < end:
+        if pos < end and not self.closed:
             self.buffer = data[pos:]
+        return self.closed
 
-    def control_frame(self, out: list[bytes]) -> None:
+    def control_frame(self, out: list[bytes | bytearray]) -> None:
         payload, self.control = self.control, b""
         if self.opcode == OP_CLOSE:
             out.append(frame_header(OP_CLOSE, len(payload), masked=False) + payload)
@@ -210,11 +212,15 @@ async def serve() -> None:
     server = await loop.create_server(Echo, "127.0.0.1", 0, backlog=4096)
     port = server.sockets[0].getsockname()[1]
     print(READY, port, flush=True)
-    stopped = loop.create_future()
+    stopped: asyncio.Future[None] = loop.create_future()
+
+    def stop() -> None:
+        if not stopped.done():
+            stopped.set_result(None)
 
     def watch_stdin() -> None:
         sys.stdin.read()
-        loop.call_soon_threadsafe(lambda: stopped.done() or stopped.set_result(None))
+        loop.call_soon_threadsafe(stop)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     await stopped
