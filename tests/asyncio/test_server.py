@@ -7,19 +7,15 @@ import base64
 import contextlib
 import http
 import http.client
-import importlib
 import logging
 import os
 import resource
 import socket
-import sys
 import tempfile
-import types
 import unittest.mock
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-import websockets.asyncio.server as server_module
 from websockets.asyncio.client import ClientConnection, connect, unix_connect
 from websockets.asyncio.compatibility import ExceptionGroup
 from websockets.asyncio.server import (
@@ -64,8 +60,6 @@ from .utils import (
     get_uri,
     wait_for,
 )
-
-DEFLATE = "websockets.extensions.permessage_deflate"
 
 
 async def echo(websocket: ServerConnection) -> None:
@@ -402,27 +396,6 @@ class ServerAPITests(AsyncTestCase):
         server.close()
         await task
         self.assertFalse(server.is_serving())
-
-
-class CompressionTests(AsyncTestCase):
-    def test_without_ws_deflate(self) -> None:
-        with unittest.mock.patch.dict(sys.modules, {DEFLATE: None}):
-            self.assertIsNone(server_module._enable_deflate(None))
-
-    def test_with_ws_deflate(self) -> None:
-        module = types.ModuleType(DEFLATE)
-        module.enable_server_permessage_deflate = lambda extensions: ["deflate"]  # type: ignore[attr-defined]
-        with unittest.mock.patch.dict(sys.modules, {DEFLATE: module}):
-            self.assertEqual(server_module._enable_deflate(None), ["deflate"])
-
-    def test_ws_deflate_broken(self) -> None:
-        """A missing dependency of ws-deflate isn't mistaken for its absence."""
-        error = ModuleNotFoundError("No module named 'zlib'", name="zlib")
-        with (
-            unittest.mock.patch.object(importlib, "import_module", side_effect=error),
-            self.assertRaises(ModuleNotFoundError),
-        ):
-            server_module._enable_deflate(None)
 
 
 class HealthCheckTests(AsyncTestCase):

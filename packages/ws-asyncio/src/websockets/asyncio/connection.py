@@ -383,6 +383,7 @@ class Connection(asyncio.Protocol):
         message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
         *,
         text: bool | None = None,
+        compress: bool = True,
     ) -> None:
         """Send a message.
 
@@ -409,11 +410,21 @@ class Connection(asyncio.Protocol):
         leaves the connection in a state where :meth:`close` is the only
         sensible next step.
 
+        When permessage-deflate is negotiated, messages are compressed, except
+        those smaller than the extension's ``compress_threshold``.
+        ``compress=False`` sends this message uncompressed, for example when it's
+        already compressed data such as an image; this parameter is an addition
+        of this implementation, which upstream websockets doesn't have. See
+        :doc:`/topics/compression`.
+
         Args:
             message: Message to send.
             text: :obj:`True` sends a text message, :obj:`False` a binary message;
                 :obj:`None`, the default, picks according to the type of
                 ``message``.
+            compress: :obj:`False` sends the message uncompressed even if
+                compression is negotiated; :obj:`True`, the default, lets the
+                extensions decide.
 
         Raises:
             ConnectionClosed: When the connection is closed.
@@ -426,15 +437,17 @@ class Connection(asyncio.Protocol):
             await asyncio.shield(self._fragmented_send_waiter)
 
         if isinstance(message, str):
-            await self._send_frame(OP_BINARY if text is False else OP_TEXT, message.encode())
+            opcode = OP_BINARY if text is False else OP_TEXT
+            await self._send_frame(opcode, message.encode(), compress=compress)
         elif isinstance(message, (bytes, bytearray, memoryview)):
-            await self._send_frame(OP_TEXT if text is True else OP_BINARY, message)
+            opcode = OP_TEXT if text is True else OP_BINARY
+            await self._send_frame(opcode, message, compress=compress)
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
-            await self._send_fragments(_aiter_sync(message), text)
+            await self._send_fragments(_aiter_sync(message), text, compress)
         elif isinstance(message, AsyncIterable):
-            await self._send_fragments(aiter(message), text)
+            await self._send_fragments(aiter(message), text, compress)
         else:
             raise TypeError("data must be str, bytes, iterable, or async iterable")
 
@@ -555,10 +568,26 @@ class Connection(asyncio.Protocol):
             exc.__cause__ = self._lost_exc
         raise exc
 
-    async def _send_frame(self, opcode: Opcode, data: BytesLike, fin: bool = True) -> None:
-        """Send a data frame, then wait if the write buffer is full."""
+    async def _send_frame(
+        self,
+        opcode: Opcode,
+        data: BytesLike,
+        fin: bool = True,
+        *,
+        compress: bool = True,
+    ) -> None:
+        """Send a data frame, then wait if the write buffer is full.
+
+        ``compress=False`` applies to the first frame of a message: the
+        extensions leave that message as it is.
+
+        """
         if self.protocol.state is not OPEN:
             await self._raise_close_exc()
+        if not compress:
+            # Nothing else can be sent between this and the frame below.
+            for extension in self.protocol.extensions:
+                extension.skip_next_message()
         if opcode is OP_TEXT:
             self.protocol.send_text(data, fin)
         elif opcode is OP_BINARY:
@@ -573,6 +602,7 @@ class Connection(asyncio.Protocol):
         self,
         fragments: AsyncIterator[DataLike],
         text: bool | None,
+        compress: bool,
     ) -> None:
         """Send a fragmented message, one frame per fragment."""
         # Claim the connection before the first await: send() checked that
@@ -594,7 +624,7 @@ class Connection(asyncio.Protocol):
                 raise TypeError("iterable must contain bytes or str")
             opcode = OP_TEXT if (text is None and is_str) or text is True else OP_BINARY
 
-            await self._send_frame(opcode, _encode(fragment), fin=False)
+            await self._send_frame(opcode, _encode(fragment), fin=False, compress=compress)
             async for fragment in fragments:
                 if isinstance(fragment, str) != is_str or not isinstance(
                     fragment, (str, bytes, bytearray, memoryview)

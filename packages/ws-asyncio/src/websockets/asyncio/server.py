@@ -13,7 +13,6 @@ connection closes with code 1011.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import re
 import socket
@@ -21,10 +20,11 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from .._handshake import internal_error, server_response
 from ..auth import InvalidCredentials, credentials_checker, get_credentials, unauthorized
+from ..compression import DEFAULT_COMPRESSION, server_extensions
 from ..exceptions import ConcurrencyError
 from ..extensions.base import ServerExtensionFactory
 from ..frames import CloseCode
@@ -454,23 +454,6 @@ def _format_address(sock: socket.socket) -> str:
     return str(sock.getsockname())  # AF_UNIX: a path
 
 
-def _enable_deflate(
-    extensions: Sequence[ServerExtensionFactory] | None,
-) -> Sequence[ServerExtensionFactory] | None:
-    """Add permessage-deflate to the extensions, when ws-deflate is installed."""
-    try:
-        module = importlib.import_module("websockets.extensions.permessage_deflate")
-    except ModuleNotFoundError as exc:
-        if exc.name != "websockets.extensions.permessage_deflate":
-            raise
-        # ws-deflate isn't installed: negotiate no compression.
-        return extensions
-    return cast(
-        Sequence[ServerExtensionFactory],
-        module.enable_server_permessage_deflate(extensions),
-    )
-
-
 class serve:
     """Create a WebSocket server listening on ``host`` and ``port``.
 
@@ -511,8 +494,9 @@ class serve:
             handshake.
         compression: ``"deflate"``, the default, negotiates the
             permessage-deflate extension (:rfc:`7692`) when the ``ws-deflate``
-            distribution is installed, and no compression without it.
-            :obj:`None` disables compression.
+            distribution is installed, and no compression without it; given
+            explicitly, it requires ``ws-deflate``. :obj:`None` disables
+            compression. See :doc:`/topics/compression`.
         process_request: Function or coroutine function called with the
             connection and the handshake request, before the handshake. When it
             returns an HTTP response, the server sends that response instead of
@@ -563,6 +547,8 @@ class serve:
     Raises:
         ValueError: If ``compression`` is neither ``"deflate"`` nor
             :obj:`None`.
+        ImportError: If ``compression="deflate"`` is given explicitly and
+            ``ws-deflate`` isn't installed.
 
     """
 
@@ -582,7 +568,7 @@ class serve:
             ]
             | None
         ) = None,
-        compression: str | None = "deflate",
+        compression: str | None = DEFAULT_COMPRESSION,
         process_request: (
             Callable[
                 [ServerConnection, Request],
@@ -609,10 +595,7 @@ class serve:
         create_connection: type[ServerConnection] | None = None,
         **kwargs: Any,
     ) -> None:
-        if compression == "deflate":
-            extensions = _enable_deflate(extensions)
-        elif compression is not None:
-            raise ValueError(f"unsupported compression: {compression}")
+        extensions = server_extensions(compression, extensions)
 
         if create_connection is None:
             create_connection = ServerConnection
