@@ -125,7 +125,7 @@ from .frames import (
     parse_header,
 )
 from .http11 import Request, Response
-from .streams import StreamReader
+from .streams import StreamReader, take
 from .typing import BytesLike, LoggerLike
 from .utils import apply_mask
 
@@ -766,10 +766,12 @@ class Protocol:
         if len(buffer) >= length:
             # Fast path: the whole payload is buffered.
             if header.mask is None:
-                data = bytes(buffer[:length])
+                data = take(buffer, length)
             else:
-                data = apply_mask(buffer[:length], header.mask)
-            del buffer[:length]
+                # Unmask straight from the buffer: one copy instead of two.
+                with memoryview(buffer) as view:
+                    data = apply_mask(view[:length], header.mask)
+                del buffer[:length]
             if is_text and not extensions:
                 self._validate_text(data, 0, header.fin)
         elif is_text and not extensions:

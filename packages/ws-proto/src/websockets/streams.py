@@ -14,6 +14,22 @@ from collections.abc import Generator
 __all__ = ["StreamReader"]
 
 
+# Above this size, copying through a memoryview beats slicing the bytearray,
+# which copies twice (to a new bytearray, then to bytes).
+_VIEW_THRESHOLD = 4096
+
+
+def take(buffer: bytearray, n: int) -> bytes:
+    """Remove the first ``n`` bytes of ``buffer`` and return them as bytes."""
+    if n < _VIEW_THRESHOLD:
+        data = bytes(buffer[:n])
+    else:
+        with memoryview(buffer) as view:
+            data = bytes(view[:n])
+    del buffer[:n]
+    return data
+
+
 class StreamReader:
     """Buffer of received bytes, read by generator-based parsers.
 
@@ -66,8 +82,7 @@ class StreamReader:
             if self.eof:
                 raise EOFError(f"stream ends after {len(self.buffer)} bytes, expected {n} bytes")
             yield
-        data = bytes(self.buffer[:n])
-        del self.buffer[:n]
+        data = take(self.buffer, n)
         return data
 
     def read_some(self, m: int) -> Generator[None, None, bytes]:
