@@ -522,6 +522,18 @@ class FallbackTests(CompressionTestCase):
             serve(lambda websocket: websocket.wait_closed(), "127.0.0.1", 0, compression="deflate")
         self.assertIn("ws-deflate", str(raised.exception))
 
+    async def test_client_default_offers_nothing(self) -> None:
+        with self.without_deflate():
+            async with self.pair({"compression": None}) as (client, _server):
+                assert client.request is not None
+                self.assertNotIn("Sec-WebSocket-Extensions", client.request.headers)
+                self.assertEqual(client.protocol.extensions, [])
+
+    async def test_client_explicit_deflate_requires_ws_deflate(self) -> None:
+        with self.without_deflate(), self.assertRaises(ImportError) as raised:
+            connect("ws://127.0.0.1:1/", compression="deflate")
+        self.assertIn("ws-deflate", str(raised.exception))
+
     @needs_deflate
     async def test_default_negotiates_nothing_with_client_offer(self) -> None:
         """A client with ws-deflate offers it; the server without declines."""
@@ -548,3 +560,13 @@ class FallbackTests(CompressionTestCase):
         with self.assertRaises(ImportError) as raised:
             serve(lambda websocket: websocket.wait_closed(), "127.0.0.1", 0, compression="deflate")
         self.assertIn("pip install ws-deflate", str(raised.exception))
+        with self.assertRaises(ImportError) as raised:
+            connect("ws://127.0.0.1:1/", compression="deflate")
+        self.assertIn("pip install ws-deflate", str(raised.exception))
+
+    @unittest.skipIf(DEFLATE_INSTALLED, "ws-deflate is installed")
+    async def test_ws_deflate_absent_client_default(self) -> None:
+        async with self.pair() as (client, server):
+            assert client.request is not None
+            self.assertNotIn("Sec-WebSocket-Extensions", client.request.headers)
+            await self.assert_round_trips(client, server, sample_messages())
