@@ -642,7 +642,9 @@ class Connection(asyncio.Protocol):
                 self._send_data()
             raise
         finally:
-            if self._fragmented_send_waiter is waiter:
+            # send() doesn't claim the connection before the waiter it saw
+            # is released, so it's still ours; never release another's.
+            if self._fragmented_send_waiter is waiter:  # pragma: no branch
                 self._fragmented_send_waiter = None
             waiter.set_result(None)
 
