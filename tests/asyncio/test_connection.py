@@ -30,10 +30,12 @@ from websockets.exceptions import (
     InvalidStatus,
     ProtocolError,
 )
-from websockets.frames import Close, CloseCode
+from websockets.extensions import Extension
+from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Close, CloseCode, Frame
 from websockets.http11 import Request, Response
 from websockets.protocol import CLOSED, CLOSING, CONNECTING, OPEN, Event
 from websockets.server import ServerProtocol
+from websockets.typing import ExtensionName
 from websockets.uri import parse_uri
 
 from .utils import CLIENT_CONTEXT, MS, SERVER_CONTEXT, AsyncTestCase, wait_for
@@ -226,6 +228,51 @@ class SendRecvTests(ConnectionTestCase):
         message = b"\x01" * 2**20
         await self.client.send(message)
         self.assertEqual(await self.server.recv(), message)
+
+
+class SkipCompressionTests(ConnectionTestCase):
+    """send(..., compress=False) tells every extension to skip the message."""
+
+    async def asyncSetUp(self) -> None:
+        await super().asyncSetUp()
+        self.extension = RecordingExtension()
+        self.client.protocol.extensions = [self.extension]
+
+    async def test_send_compress_false(self) -> None:
+        await self.client.send("café", compress=False)
+        self.assertEqual(self.extension.encoded, [("skip",), (OP_TEXT, True)])
+
+    async def test_send_compress_true(self) -> None:
+        await self.client.send(b"tea")
+        self.assertEqual(self.extension.encoded, [(OP_BINARY, True)])
+
+    async def test_send_fragmented_compress_false(self) -> None:
+        """Only the first frame of the message follows skip_next_message()."""
+        await self.client.send(["ca", "fé"], compress=False)
+        self.assertEqual(
+            self.extension.encoded,
+            [("skip",), (OP_TEXT, False), (OP_CONT, False), (OP_CONT, True)],
+        )
+        self.assertEqual(await self.server.recv(), "café")
+
+
+class RecordingExtension(Extension):
+    """Extension that changes nothing and records what it's asked to do."""
+
+    name = ExtensionName("x-recording")
+
+    def __init__(self) -> None:
+        self.encoded: list[tuple[Any, ...]] = []
+
+    def skip_next_message(self) -> None:
+        self.encoded.append(("skip",))
+
+    def encode(self, frame: Frame) -> Frame:
+        self.encoded.append((frame.opcode, frame.fin))
+        return frame
+
+    def decode(self, frame: Frame, *, max_size: int | None = None) -> Frame:
+        return frame  # pragma: no cover
 
 
 class ReassemblyMemoryTests(ConnectionTestCase):
@@ -1108,6 +1155,26 @@ class LifecycleTests(AsyncTestCase):
         await server.wait_closed()
         self.assertIsInstance(server.handshake_event, Request)
         self.assertIs(server.state, CONNECTING)
+
+    async def test_data_after_request_while_preparing_response(self) -> None:
+        """A server that prepares its response stops reading early data."""
+        loop = asyncio.get_running_loop()
+        _, server = await loop.connect_accepted_socket(
+            lambda: HandshakeConnection(ServerProtocol()), self.server_sock
+        )
+        request = ClientProtocol(parse_uri("ws://localhost/")).connect()
+        self.client_sock.sendall(request.serialize())
+        await wait_for(lambda: hasattr(server, "handshake_event"))
+        # ServerConnection sets this when it receives the request.
+        server._preparing_response = True
+        self.assertTrue(server.transport.is_reading())
+        self.client_sock.sendall(b"\x81\x80")  # the start of a frame
+        await wait_for(lambda: not server.transport.is_reading())
+        server._preparing_response = False
+        server._update_reading()
+        self.assertTrue(server.transport.is_reading())
+        server.transport.abort()
+        await server.wait_closed()
 
 
 class AttributesTests(ConnectionTestCase):
