@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -29,6 +30,7 @@ from websockets.exceptions import (
 from websockets.frames import (
     OP_BINARY,
     OP_CLOSE,
+    OP_CONT,
     OP_PING,
     OP_PONG,
     OP_TEXT,
@@ -41,7 +43,7 @@ from websockets.sync.client import ClientConnection
 from websockets.sync.connection import Connection
 from websockets.uri import parse_uri
 
-from .utils import JOIN_TIMEOUT, MS, start_thread
+from .utils import JOIN_TIMEOUT, MS, start_thread, tcp_socketpair
 
 
 class RawPeer:
@@ -126,9 +128,9 @@ def connection_pair(
 
 
 @contextlib.contextmanager
-def raw_pair(**kwargs: object) -> Iterator[tuple[ClientConnection, RawPeer]]:
-    """Connect a client connection and a raw peer."""
-    client_sock, peer_sock = socket.socketpair()
+def raw_pair(tcp: bool = False, **kwargs: object) -> Iterator[tuple[ClientConnection, RawPeer]]:
+    """Connect a client connection and a raw peer, over TCP on 127.0.0.1 with ``tcp``."""
+    client_sock, peer_sock = tcp_socketpair() if tcp else socket.socketpair()
     client = client_connection(client_sock, **kwargs)
     peer = RawPeer(peer_sock)
     try:
@@ -690,6 +692,26 @@ def test_frames_after_handshake_chunk() -> None:
         peer.send_frame(Frame(OP_BINARY, b"\x00"))
         assert client.recv(timeout=JOIN_TIMEOUT) == "hi"
         assert client.recv(timeout=JOIN_TIMEOUT) == b"\x00"
+
+
+def test_many_tiny_fragments() -> None:
+    """A message sent as many empty or tiny fragments holds about its payload."""
+    with raw_pair(tcp=True) as (client, peer):
+        received: list[object] = []
+        receiver = start_thread(lambda: received.append(client.recv(timeout=JOIN_TIMEOUT)))
+        peer.send_frame(Frame(OP_TEXT, b"a", fin=False))
+        # Unmasked continuation frames, empty and with one byte, built by
+        # hand: serializing them one by one would take longer.
+        peer.sock.sendall(b"\x00\x00" * 50_000)
+        peer.sock.sendall(b"\x00\x01b" * 30_000)
+        assembler = client.recv_messages
+        wait_until(lambda: len(assembler._small or b"") == 30_001)
+        # One buffer for the whole payload: no object per fragment.
+        assert len(assembler._chunks) == 1
+        assert sys.getsizeof(assembler._small) < 2 * 30_001 + 1000
+        peer.send_frame(Frame(OP_CONT, b"c"))
+        receiver.join(JOIN_TIMEOUT)
+        assert received == ["a" + "b" * 30_000 + "c"]
 
 
 def test_send_fragmented_from_fragment_iterator(

@@ -128,6 +128,47 @@ def test_get_concurrently() -> None:
     thread.join(JOIN_TIMEOUT)
 
 
+def test_get_unfragmented_not_copied() -> None:
+    assembler = Assembler()
+    payload = bytes(2048)
+    assembler.put(binary(payload))
+    assert assembler.get() is payload
+
+
+def test_get_skips_empty_fragments() -> None:
+    """Empty fragments cost nothing while get() waits for the end."""
+    assembler = Assembler()
+    assembler.put(binary(b"a", fin=False))
+    with pytest.raises(TimeoutError):
+        assembler.get(timeout=0)
+    for _ in range(1000):
+        assembler.put(cont(b"", fin=False))
+        with pytest.raises(TimeoutError):
+            assembler.get(timeout=0)
+    assert assembler._chunks == [bytearray(b"a")]
+    assembler.put(cont(b"b"))
+    assert assembler.get() == b"ab"
+
+
+def test_get_copies_small_fragments_together() -> None:
+    """Small fragments share one buffer; large ones are kept as they are."""
+    assembler = Assembler(None)
+    large = bytes(range(256)) * 8
+    frames = [text("c", fin=False), cont("a", fin=False), cont(large, fin=False)]
+    frames += [cont("f", fin=False), cont("é", fin=False)]
+    for frame in frames:
+        assembler.put(frame)
+    with pytest.raises(TimeoutError):
+        assembler.get(timeout=0)
+    assert assembler._chunks == [bytearray(b"ca"), large, bytearray("fé".encode())]
+    assert assembler._chunks[1] is large
+    assembler.put(cont(""))
+    assert assembler.get(decode=False) == b"ca" + large + "fé".encode()
+    # Nothing is left over for the next message.
+    assembler.put(text("next"))
+    assert assembler.get() == "next"
+
+
 def test_len() -> None:
     assembler = Assembler()
     assembler.put(text("a"))

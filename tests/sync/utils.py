@@ -123,6 +123,15 @@ def temp_unix_socket_path() -> Iterator[str]:
         yield os.path.join(temp_dir, "websockets")
 
 
+def tcp_socketpair() -> tuple[socket.socket, socket.socket]:
+    """Connect two TCP sockets over 127.0.0.1, like :func:`socket.socketpair`."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        client = socket.create_connection(server.getsockname()[:2], timeout=JOIN_TIMEOUT)
+        client.settimeout(None)
+        peer, _ = server.accept()
+    return client, peer
+
+
 def closed_port() -> int:
     """Find a port on 127.0.0.1 where nothing listens."""
     with socket.create_server(("127.0.0.1", 0)) as sock:

@@ -13,9 +13,17 @@ application reads messages more slowly than the peer sends them.
 
 A reader that's waiting for the rest of a message moves the fragments it
 already has out of the queue, so a message fragmented into more frames than
-the high-water mark can't stall the connection. The payloads are collected in
-a list and joined once the final fragment arrives, so the cost of reassembly
-stays linear in the size of the message, whatever the number of fragments.
+the high-water mark can't stall the connection. Reassembly must then stay
+linear in the size of the message and hold little more memory than its
+payload, which ``max_size`` bounds, whatever the number of fragments: a peer
+may send a message as millions of one-byte or empty fragments. Payloads of
+:data:`_LARGE` bytes or more are kept as they are, in a list, and joined once
+the final fragment arrives; smaller ones are copied into a :class:`bytearray`
+at the end of that list, which grows geometrically; empty ones are skipped.
+So a large message is copied once, as it would be with a plain list, and
+every object in the list holds at least :data:`_LARGE` bytes, which keeps its
+overhead (about 40 bytes with the list's pointer) small next to the payload.
+An unfragmented message, the common case, is returned without a copy.
 
 """
 
@@ -34,6 +42,10 @@ from ..typing import BytesLike, Data
 from .utils import Deadline
 
 __all__ = ["Assembler"]
+
+_LARGE = 1024
+"""Size from which the payload of a fragment is kept as is during reassembly,
+in bytes; smaller payloads are copied together."""
 
 
 class Assembler:
@@ -96,6 +108,8 @@ class Assembler:
         # survive a timeout of get(), so the next read resumes there.
         self._text: bool | None = None
         self._chunks: list[BytesLike] = []
+        # Last item of _chunks when small payloads are copied into it.
+        self._small: bytearray | None = None
         # Whether to drop the rest of a message whose reading by get_iter()
         # was interrupted after it had yielded some fragments.
         self._skip = False
@@ -108,9 +122,9 @@ class Assembler:
     def get(self, timeout: float | None = None, decode: bool | None = None) -> Data:
         """Read the next message.
 
-        Fragments are collected in a list and joined once, when the last one
-        arrives. When the timeout elapses, fragments already taken from the
-        queue are kept for the next call.
+        Fragments are collected as they arrive and joined once, when the last
+        one arrives. When the timeout elapses, fragments already taken from
+        the queue are kept for the next call.
 
         Args:
             timeout: How long to wait for a complete message, in seconds;
@@ -151,16 +165,21 @@ class Assembler:
                         self._cond.wait(remaining)
                         continue
                     if self._text is None:
+                        if frame.fin:
+                            # An unfragmented message: no reassembly, no copy.
+                            text, chunks = frame.opcode is OP_TEXT, [frame.data]
+                            break
                         self._text = frame.opcode is OP_TEXT
-                    self._chunks.append(frame.data)
+                    self._collect(frame.data)
                     if frame.fin:
+                        text, chunks = self._text, self._chunks
+                        self._text, self._chunks, self._small = None, [], None
                         break
             finally:
                 self._get_in_progress = False
-            text, chunks = self._text, self._chunks
-            self._text, self._chunks = None, []
 
         # Join and decode without holding the lock: messages may be large.
+        # join() returns a lone bytes object as is, without copying it.
         data = b"".join(chunks)
         if decode is None:
             decode = text
@@ -208,8 +227,7 @@ class Assembler:
                         decode = self._text
                     if decode:
                         decoder = codecs.getincrementaldecoder("utf-8")()
-                    leftover = b"".join(self._chunks)
-                    self._chunks = []
+                    leftover = self._join()
             if leftover is not None:
                 yield leftover if decoder is None else decoder.decode(leftover)
             while True:
@@ -274,6 +292,31 @@ class Assembler:
                 return
             self.closed = True
             self._cond.notify_all()
+
+    def _collect(self, data: BytesLike) -> None:
+        """Add the payload of a fragment to the message being read.
+
+        Call it with the lock held.
+
+        """
+        if len(data) >= _LARGE:
+            self._chunks.append(data)
+            self._small = None
+        elif data:
+            if self._small is None:
+                self._small = bytearray()
+                self._chunks.append(self._small)
+            self._small += data
+
+    def _join(self) -> bytes:
+        """Return the payload collected so far and forget it.
+
+        Call it with the lock held.
+
+        """
+        chunks = self._chunks
+        self._chunks, self._small = [], None
+        return b"".join(chunks)
 
     def _pop(self) -> Frame | None:
         """Take the next frame to read out of the queue, if there's one.
