@@ -190,6 +190,19 @@ class ServerConnection(Connection):
         if self.protocol.state is OPEN:
             self._start_reading()
 
+    def _handshake_abortable(self) -> bool:
+        """Tell whether aborting the connection during the handshake loses nothing.
+
+        That's the case before the request arrives, and once a response that
+        rejects it is entirely written. The protocol records the end of the
+        response before it's written: aborting in between would lose it.
+
+        """
+        with self.protocol_mutex:
+            if self.request is None:
+                return True
+            return self.protocol.eof_sent and not self._writing and not self._outgoing
+
     def process_event(self, event: Event) -> None:
         """Handle an event from the protocol: the request, then frames.
 
@@ -387,9 +400,7 @@ class Server:
                     )
                     closer.start()
                     closers.append(closer)
-                elif connection.state is CONNECTING and (
-                    connection.request is None or connection.protocol.eof_sent
-                ):
+                elif connection.state is CONNECTING and connection._handshake_abortable():
                     # Don't wait up to open_timeout for a request, nor up to
                     # close_timeout for a client whose request was rejected
                     # to close the connection. Connections that sent a request
