@@ -17,11 +17,12 @@ a server accepts an offer with :class:`ServerPerMessageDeflateFactory`
 Memory
 ======
 
-A zlib compressor with the default settings takes about 256 KiB and a
-decompressor about 40 KiB; with the settings of
+By zlib's formula, a compressor takes ``2 ** (window_bits + 2) +
+2 ** (memLevel + 9)`` bytes and a decompressor ``2 ** window_bits`` bytes
+plus about 7 KiB: 256 KiB and 39 KiB with the default settings (15 window
+bits, ``memLevel`` 8), 32 KiB and 11 KiB with those of
 :func:`enable_client_permessage_deflate` and
-:func:`enable_server_permessage_deflate` (12 window bits, ``memLevel`` 5),
-about 20 KiB and 5 KiB. :class:`PerMessageDeflate` allocates them only when
+:func:`enable_server_permessage_deflate` (12 window bits, ``memLevel`` 5). :class:`PerMessageDeflate` allocates them only when
 the first message needs them, and with ``no_context_takeover`` releases them
 after each message, since the next message starts afresh anyway. An idle
 connection therefore holds no zlib memory until it sends or receives a
