@@ -669,6 +669,27 @@ def test_close_while_reading_is_paused() -> None:
         assert not sender.is_alive()
 
 
+def test_data_frames_dropped_while_closing() -> None:
+    """A peer that ignores our close frame and floods data can't fill memory."""
+    with raw_pair(tcp=True, max_queue=4, close_timeout=JOIN_TIMEOUT) as (client, peer):
+        closer = start_thread(client.close)
+        assert peer.receive_frame().opcode is OP_CLOSE
+        # Unmasked binary frames of 64 KiB - 1, built by hand, 6 MiB in all.
+        flood = (b"\x82\x7e\xff\xff" + bytes(65535)) * 16
+        queued = 0
+        for _ in range(6):
+            peer.sock.sendall(flood)
+            queued = max(queued, len(client.recv_messages))
+        assert queued <= 4
+        # Reading went on: the close frame that follows the flood, which the
+        # peer's protocol prepared when it received ours, arrives.
+        peer.flush()
+        closer.join(JOIN_TIMEOUT)
+        assert not closer.is_alive()
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+        assert len(client.recv_messages) <= 4
+
+
 def test_max_size() -> None:
     client_sock, server_sock = socket.socketpair()
     client = client_connection(client_sock)

@@ -281,6 +281,34 @@ def test_invalid_limits() -> None:
         Assembler(1, 2)
 
 
+def test_cap_drops_frames_beyond_high_water_mark() -> None:
+    pause, resume = unittest.mock.Mock(), unittest.mock.Mock()
+    assembler = Assembler(2, 1, pause=pause, resume=resume)
+    for index in range(3):
+        assembler.put(text(str(index)))
+    assert assembler.paused
+    assembler.cap()
+    assembler.cap()  # no effect
+    resume.assert_called_once_with()
+    assert not assembler.paused
+    # The queue is full: this frame and every later one are dropped, even
+    # once there's room again, so that messages are never spliced.
+    assembler.put(text("3", fin=False))
+    assert assembler.get() == "0"
+    assembler.put(cont("4"))
+    assert [assembler.get(), assembler.get()] == ["1", "2"]
+    assert len(assembler) == 0
+    pause.assert_called_once_with()
+
+
+def test_cap_without_flow_control() -> None:
+    assembler = Assembler(None)
+    assembler.cap()
+    for _ in range(100):
+        assembler.put(text("x"))
+    assert len(assembler) == 100
+
+
 def test_put_after_close() -> None:
     assembler = Assembler()
     assembler.close()

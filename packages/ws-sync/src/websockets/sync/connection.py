@@ -49,7 +49,8 @@ Flow control and timeouts
 When the application falls behind, the assembler's queue grows beyond
 ``max_queue`` frames and the reading thread stops reading, until the queue
 drains; TCP flow control then slows the peer down. It reads again as soon as
-the closing handshake starts, to receive the peer's close frame.
+the closing handshake starts, to receive the peer's close frame; from then
+on, data frames beyond ``max_queue`` are dropped.
 
 When :meth:`~websockets.protocol.Protocol.close_expected` turns true, the
 connection asks a watchdog, one thread shared by every connection, to abort
@@ -120,7 +121,9 @@ class Connection:
             before the connection stops reading from the network; 16 by
             default. Reading resumes when a quarter of that is left. Give a
             ``(high, low)`` tuple to choose both marks; :obj:`None` means no
-            limit.
+            limit. Once the closing handshake started, reading goes on
+            regardless, and data frames beyond the high-water mark are
+            dropped.
 
     """
 
@@ -723,8 +726,11 @@ class Connection:
 
         if not self._closing and self.protocol.close_expected():
             self._closing = True
-            # The peer's closing handshake may be waiting behind messages
-            # that the application didn't read: read it anyway.
+            # The peer's close frame may be waiting behind messages that the
+            # application didn't read: read it anyway. A peer that keeps
+            # sending data frames instead mustn't fill memory until
+            # close_timeout: frames beyond max_queue are dropped.
+            self.recv_messages.cap()
             with self._reading:
                 self._reading.notify()
             if self.close_timeout is not None:

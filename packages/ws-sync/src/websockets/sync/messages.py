@@ -25,6 +25,12 @@ every object in the list holds at least :data:`_LARGE` bytes, which keeps its
 overhead (about 40 bytes with the list's pointer) small next to the payload.
 An unfragmented message, the common case, is returned without a copy.
 
+Once the closing handshake started, the connection must read until the
+peer's close frame arrives, even if the application left messages unread,
+and nobody will wait for more than a queue's worth of messages:
+:meth:`Assembler.cap` turns flow control off and caps the queue at the
+high-water mark, dropping data frames beyond it.
+
 """
 
 from __future__ import annotations
@@ -96,6 +102,9 @@ class Assembler:
         """Whether reading from the network is paused."""
         self.closed = False
         """Whether :meth:`close` was called: no more frames will arrive."""
+        # Whether cap() was called, and whether frames are being dropped.
+        self._capped = False
+        self._dropping = False
 
         # Protects everything below; readers wait on it for put() or close().
         self._cond = threading.Condition()
@@ -264,6 +273,8 @@ class Assembler:
     def put(self, frame: Frame) -> None:
         """Add a data frame to the queue.
 
+        After :meth:`cap`, frames beyond the high-water mark are dropped.
+
         Args:
             frame: Text, binary or continuation frame.
 
@@ -274,11 +285,41 @@ class Assembler:
         with self._cond:
             if self.closed:
                 raise EOFError("stream of frames ended")
+            if self._capped:
+                # Once a frame is dropped, drop every frame after it: keeping
+                # later ones could splice fragments of different messages.
+                if self._dropping or (self.high is not None and len(self._frames) >= self.high):
+                    self._dropping = True
+                    return
             self._frames.append(frame)
             self._cond.notify()
-            if self.high is not None and not self.paused and len(self._frames) > self.high:
+            if (
+                self.high is not None
+                and not self.paused
+                and not self._capped
+                and len(self._frames) > self.high
+            ):
                 self.paused = True
                 self.pause()
+
+    def cap(self) -> None:
+        """Turn flow control off and cap the queue at the high-water mark instead.
+
+        Call it once the closing handshake started. Reading must go on until
+        the peer's close frame arrives, even if the application doesn't read
+        the messages before it; if the peer keeps sending data frames, those
+        beyond the high-water mark are dropped rather than queued until
+        ``close_timeout``. Frames queued before can still be read. Without a
+        high-water mark, nothing is dropped.
+
+        """
+        with self._cond:
+            if self._capped:
+                return
+            self._capped = True
+            if self.paused:
+                self.paused = False
+                self.resume()
 
     def close(self) -> None:
         """End the stream of frames.

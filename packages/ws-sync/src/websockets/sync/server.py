@@ -571,7 +571,9 @@ def serve(
             before the connection stops reading from the network; 16 by
             default. Reading resumes when a quarter of that is left. Give a
             ``(high, low)`` tuple to choose both marks; :obj:`None` means no
-            limit.
+            limit. Once the closing handshake started, reading goes on
+            regardless, and data frames beyond the high-water mark are
+            dropped.
         logger: Logger for the server and its connections;
             ``logging.getLogger("websockets.server")`` by default.
         create_connection: Subclass of :class:`ServerConnection` to
