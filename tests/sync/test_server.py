@@ -713,6 +713,37 @@ def test_frames_right_after_request() -> None:
         assert data.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
 
 
+def test_close_frame_right_after_request() -> None:
+    """Messages and a close frame sent with the request reach the handler."""
+    received: list[object] = []
+
+    def handler(connection: ServerConnection) -> None:
+        received.append(connection.recv(timeout=JOIN_TIMEOUT))
+        with pytest.raises(ConnectionClosedOK):
+            connection.recv(timeout=JOIN_TIMEOUT)
+        received.append(connection.close_code)
+
+    with run_server(handler) as server, socket.create_connection(get_host_port(server)) as sock:
+        sock.settimeout(JOIN_TIMEOUT)
+        # The request, a masked text frame "hello" and a masked close frame
+        # with code 1000, in one write; no half-close.
+        sock.sendall(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Sec-WebSocket-Version: 13\r\n\r\n"
+            b"\x81\x85\x00\x00\x00\x00hello"
+            b"\x88\x82\x00\x00\x00\x00\x03\xe8"
+        )
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+        assert data.endswith(b"\r\n\r\n\x88\x02\x03\xe8")
+        sock.close()
+        wait_until(lambda: len(received) == 2)
+        assert received == ["hello", CloseCode.NORMAL_CLOSURE]
+
+
 @pytest.mark.skipif(not socket.has_ipv6, reason="IPv6 isn't available")
 def test_ipv6(caplog: pytest.LogCaptureFixture) -> None:
     try:

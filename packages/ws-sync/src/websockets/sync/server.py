@@ -127,11 +127,13 @@ class ServerConnection(Connection):
     ) -> None:
         """Perform the opening handshake: read the request, send the response.
 
-        It runs in the calling thread. Afterwards, :attr:`state` is
-        :attr:`~websockets.protocol.State.OPEN` when the handshake succeeded,
-        and the connection started its reading thread and keepalive.
-        Otherwise, the response rejected the connection, or the client didn't
-        send a valid request or went away.
+        It runs in the calling thread. Afterwards, when the response accepted
+        the connection (101 Switching Protocols), the connection started its
+        reading thread and keepalive, and the handler must run, even if frames
+        that came with the request started the closing handshake already: the
+        messages before it are the handler's. Otherwise, the response rejected
+        the connection, or the client didn't send a valid request or went
+        away.
 
         When ``process_request`` or ``process_response`` raises an exception,
         it's logged and the client gets a 500 Internal Server Error response.
@@ -187,7 +189,10 @@ class ServerConnection(Connection):
             self._send_data()
         for event in events:
             self.process_event(event)
-        if self.protocol.state is OPEN:
+        # Whether the connection opened depends on the response only: the
+        # state may have moved on already, e.g. if a close frame came along
+        # with the request.
+        if self.response.status_code == 101:
             self._start_reading()
 
     def _handshake_abortable(self) -> bool:
