@@ -56,6 +56,24 @@ def test_pong_timeout() -> None:
     assert keepalive.poll(1e9) is None
 
 
+def test_reading_resumed() -> None:
+    keepalive = Keepalive(20, 10, now=100.0)
+    keepalive.ping_sent(120.0)
+    # Reading was paused from 122 to 135: the pong is due 10 seconds later.
+    keepalive.reading_resumed(135.0)
+    assert keepalive.deadline == 145.0
+    assert keepalive.poll(144.9) is None
+    assert keepalive.poll(145.0) is FAIL
+
+
+def test_reading_resumed_without_ping_in_flight() -> None:
+    keepalive = Keepalive(20, 10, now=100.0)
+    keepalive.reading_resumed(150.0)
+    # The next ping is overdue: it goes out at once.
+    assert keepalive.deadline == 120.0
+    assert keepalive.poll(150.0) is SEND_PING
+
+
 def test_no_ping_timeout() -> None:
     keepalive = Keepalive(20, None, now=100.0)
     assert keepalive.poll(120.0) is SEND_PING

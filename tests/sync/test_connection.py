@@ -622,6 +622,30 @@ def test_keepalive_timeout() -> None:
             client.recv(timeout=JOIN_TIMEOUT)
 
 
+def test_keepalive_while_reading_is_paused() -> None:
+    """A pong that waits behind messages the application didn't read yet is fine."""
+    with raw_pair(tcp=True, ping_interval=20 * MS, ping_timeout=20 * MS, max_queue=1) as (
+        client,
+        peer,
+    ):
+        ping = peer.receive_frame()
+        assert ping.opcode is OP_PING
+        # The application doesn't read: the client stops reading, and doesn't
+        # see the pong that comes after these messages for a while.
+        for index in range(3):
+            peer.send_frame(Frame(OP_TEXT, str(index).encode()))
+        peer.send_frame(Frame(OP_PONG, ping.data))
+        wait_until(lambda: client.recv_messages.paused)
+        time.sleep(100 * MS)
+        assert client.state is OPEN
+        for index in range(3):
+            assert client.recv(timeout=JOIN_TIMEOUT) == str(index)
+        # Once reading resumed, the pong arrives and keepalive goes on.
+        wait_until(lambda: client._keepalive_ping != ping.data)
+        assert client.state is OPEN
+        assert peer.receive_frame().opcode is OP_PING
+
+
 # Flow control
 
 

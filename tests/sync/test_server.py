@@ -380,6 +380,27 @@ def test_keepalive() -> None:
         wait_until(lambda: connections and connections[0].latency > 0)
 
 
+def test_keepalive_while_handler_is_busy() -> None:
+    """Keepalive doesn't fail a healthy connection whose handler is slow to read."""
+    received: list[object] = []
+
+    def handler(connection: ServerConnection) -> None:
+        time.sleep(200 * MS)  # e.g. a slow database query
+        received.extend(connection.recv(timeout=JOIN_TIMEOUT) for _ in range(20))
+
+    with (
+        run_server(handler, ping_interval=20 * MS, ping_timeout=20 * MS, max_queue=4) as server,
+        connect(get_uri(server), ping_interval=None) as client,
+    ):
+        for index in range(20):
+            client.send(str(index))
+        # The server closes the connection normally when the handler returns.
+        with pytest.raises(ConnectionClosedOK):
+            client.recv(timeout=JOIN_TIMEOUT)
+        assert received == [str(index) for index in range(20)]
+        assert client.close_code == CloseCode.NORMAL_CLOSURE
+
+
 def test_keepalive_timeout() -> None:
     """A client that stops answering pings is disconnected with 1011."""
     closed = threading.Event()

@@ -21,6 +21,12 @@ later, or immediately if the pong took longer than ``ping_interval``. Without
 ``ping_timeout``, pongs aren't awaited: pings go out every ``ping_interval``
 seconds.
 
+While the I/O layer doesn't read, because the application is slow to take
+messages, a pong can't be seen: the I/O layer shouldn't :meth:`poll` then,
+and when it reads again, :meth:`reading_resumed` gives the pong a full
+``ping_timeout`` from then on. A slow application mustn't make a healthy
+connection fail.
+
 """
 
 from __future__ import annotations
@@ -103,6 +109,18 @@ class Keepalive:
             self.ping_sent_at = now
             self.pong_deadline = now + self.ping_timeout
             self.next_ping = None
+
+    def reading_resumed(self, now: float) -> None:
+        """Record that the I/O layer read again at ``now``, after a pause.
+
+        A pong that arrived while reading was paused couldn't be seen; the
+        pause doesn't count against ``ping_timeout``: the pong of the ping in
+        flight, if any, is due ``ping_timeout`` seconds after ``now``.
+
+        """
+        if self.pong_deadline is not None:
+            assert self.ping_timeout is not None, "pongs aren't awaited"
+            self.pong_deadline = now + self.ping_timeout
 
     def pong_received(self, now: float) -> None:
         """Record that the pong of the keepalive ping arrived at ``now``.

@@ -48,7 +48,9 @@ Flow control and timeouts
 
 When the application falls behind, the assembler's queue grows beyond
 ``max_queue`` frames and the reading thread stops reading, until the queue
-drains; TCP flow control then slows the peer down. It reads again as soon as
+drains; TCP flow control then slows the peer down. Keepalive stops meanwhile:
+the peer's pongs can't be read, and the pong awaited gets a full
+``ping_timeout`` once reading resumes. It reads again as soon as
 the closing handshake starts, to receive the peer's close frame; from then
 on, data frames beyond ``max_queue`` are dropped.
 
@@ -114,6 +116,8 @@ class Connection:
         ping_timeout: How long to wait for the pong that answers a keepalive
             ping, in seconds; 20 by default. When no pong comes in time, the
             connection fails with close code 1011. :obj:`None` waits forever.
+            While ``max_queue`` pauses reading, keepalive pauses too, and the
+            pong gets a full ``ping_timeout`` once reading resumes.
         close_timeout: How long the closing handshake and then the closing of
             the TCP connection may take, in seconds; 10 by default. Past it,
             the TCP connection is aborted. :obj:`None` waits forever.
@@ -820,6 +824,10 @@ class Connection:
         # OSError: the socket is closed or disconnected already.
         with contextlib.suppress(OSError):
             _shutdown(self.socket, socket.SHUT_RDWR)
+        # Wake up the reading thread if reading is paused: it must read EOF
+        # and close the connection.
+        with self._reading:
+            self._reading.notify()
 
     def _close_timed_out(self) -> None:
         """Abort the TCP connection: the peer didn't close it in time."""
@@ -849,12 +857,21 @@ class Connection:
 
         """
         try:
+            paused = False
             while True:
-                timeout = self._run_keepalive()
                 with self._reading:
-                    if self._read_paused and not self._closing:
-                        self._reading.wait(timeout)
+                    if self._read_paused and not self._closing and not self._aborted:
+                        # Pongs can't be read while reading is paused:
+                        # keepalive waits too, lest the application's
+                        # slowness fail a healthy connection.
+                        self._reading.wait()
+                        paused = True
                         continue
+                if paused:
+                    paused = False
+                    if self._keepalive is not None:
+                        self._keepalive.reading_resumed(time.monotonic())
+                timeout = self._run_keepalive()
                 if not self._read_once(timeout):
                     break
         except Exception:

@@ -564,7 +564,9 @@ def serve(
         ping_interval: Delay between two keepalive pings, in seconds; 20 by
             default. :obj:`None` sends no keepalive pings.
         ping_timeout: How long to wait for the pong that answers a keepalive
-            ping, in seconds; 20 by default. :obj:`None` waits forever.
+            ping, in seconds; 20 by default. :obj:`None` waits forever. While
+            ``max_queue`` pauses reading, keepalive pauses too, and the pong
+            gets a full ``ping_timeout`` once reading resumes.
         close_timeout: How long the closing handshake and then the closing of
             the TCP connection may take, in seconds; 10 by default. :obj:`None`
             waits forever.
