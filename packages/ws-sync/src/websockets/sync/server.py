@@ -689,7 +689,12 @@ def serve(
             if connection.recv_events_thread is None:
                 # The response rejected the connection, or there was no
                 # request to respond to. Wait for the client to close the TCP
-                # connection, in this thread, or for close_timeout.
+                # connection, in this thread, or for close_timeout; unless
+                # the server is shutting down: then the response is written,
+                # and shutdown() may have found it still being written and
+                # left the connection to this thread.
+                if server._closing is not None:
+                    connection._abort()
                 connection.recv_events()
                 return
 
