@@ -128,9 +128,11 @@ def connection_pair(
 
 
 @contextlib.contextmanager
-def raw_pair(tcp: bool = False, **kwargs: object) -> Iterator[tuple[ClientConnection, RawPeer]]:
+def raw_pair(
+    tcp: bool = False, buffer_size: int | None = None, **kwargs: object
+) -> Iterator[tuple[ClientConnection, RawPeer]]:
     """Connect a client connection and a raw peer, over TCP on 127.0.0.1 with ``tcp``."""
-    client_sock, peer_sock = tcp_socketpair() if tcp else socket.socketpair()
+    client_sock, peer_sock = tcp_socketpair(buffer_size) if tcp else socket.socketpair()
     client = client_connection(client_sock, **kwargs)
     peer = RawPeer(peer_sock)
     try:
@@ -644,6 +646,30 @@ def test_keepalive_while_reading_is_paused() -> None:
         wait_until(lambda: client._keepalive_ping != ping.data)
         assert client.state is OPEN
         assert peer.receive_frame().opcode is OP_PING
+
+
+def test_ping_flood_while_writing() -> None:
+    """A peer flooding pings while we're blocked writing leaves one pong queued."""
+    with raw_pair(tcp=True, buffer_size=4096) as (client, peer):
+
+        def send() -> None:
+            with contextlib.suppress(ConnectionClosedError):
+                client.send(bytes(2**20))
+
+        # The peer doesn't read: the application thread blocks writing.
+        sender = start_thread(send)
+        wait_until(lambda: client._writing)
+        # 16,000 unmasked pings of 125 bytes, built by hand: 2 MB.
+        peer.sock.sendall((b"\x89\x7d" + bytes(125)) * 16_000)
+        # Once this message arrives, every ping before it was processed.
+        peer.send_frame(Frame(OP_TEXT, b"done"))
+        assert client.recv(timeout=JOIN_TIMEOUT) == "done"
+        assert client._writing
+        with client.protocol_mutex:
+            # One masked pong: 2 bytes of header, 4 of mask, 125 of payload.
+            assert len(client._outgoing) == 1
+            assert client._outgoing_size() == 131
+    sender.join(JOIN_TIMEOUT)
 
 
 # Flow control

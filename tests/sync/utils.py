@@ -123,10 +123,21 @@ def temp_unix_socket_path() -> Iterator[str]:
         yield os.path.join(temp_dir, "websockets")
 
 
-def tcp_socketpair() -> tuple[socket.socket, socket.socket]:
-    """Connect two TCP sockets over 127.0.0.1, like :func:`socket.socketpair`."""
+def tcp_socketpair(buffer_size: int | None = None) -> tuple[socket.socket, socket.socket]:
+    """Connect two TCP sockets over 127.0.0.1, like :func:`socket.socketpair`.
+
+    ``buffer_size`` sets the size of every send and receive buffer, in bytes,
+    to fill them quickly.
+
+    """
     with socket.create_server(("127.0.0.1", 0)) as server:
-        client = socket.create_connection(server.getsockname()[:2], timeout=JOIN_TIMEOUT)
+        client = socket.socket()
+        for sock in [server, client]:
+            if buffer_size is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buffer_size)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffer_size)
+        client.settimeout(JOIN_TIMEOUT)
+        client.connect(server.getsockname()[:2])
         client.settimeout(None)
         peer, _ = server.accept()
     return client, peer

@@ -39,7 +39,9 @@ unless another thread is writing already, writes the queue to the socket,
 releasing the mutex during the write. So bytes go out in the order in which
 the protocol produced them, the frames of two messages never interleave, and
 the reading thread never waits behind a thread that's blocked writing to a
-peer that doesn't read: it queues its pongs and goes back to reading.
+peer that doesn't read: it queues its pongs and goes back to reading. The
+peer's pings can't grow the queue, since a pong that isn't sent yet is
+replaced by the next one (:rfc:`6455#section-5.5.3`).
 Application threads, on the other hand, wait until their data is written;
 this is the backpressure of :meth:`~Connection.send`.
 
@@ -196,6 +198,9 @@ class Connection:
         # Whether a thread is writing to the socket, without the mutex.
         self._writing = False
         self._write_waiters = 0
+        # Number of the last pong that the reading thread queued, counted
+        # like _queued; it's unsent while it's in _outgoing, untouched.
+        self._last_pong = 0
         # Set when nothing may be written any more: after a write error, or
         # when the reading thread is closing the socket.
         self._socket_done = False
@@ -715,7 +720,8 @@ class Connection:
         Args:
             wait: Whether to wait until the data is written when another
                 thread is writing. The reading thread doesn't wait: the writer
-                writes the data after its own.
+                writes the data after its own. Without waiting, a pong that
+                isn't sent yet is replaced by the next one.
 
         Returns:
             Whether the data was written (or, without ``wait``, will be
@@ -724,8 +730,11 @@ class Connection:
 
         """
         chunks = self.protocol.data_to_send()
-        self._outgoing.extend(chunks)
-        self._queued += len(chunks)
+        if wait:
+            self._outgoing.extend(chunks)
+            self._queued += len(chunks)
+        else:
+            self._queue_without_waiting(chunks)
         target = self._queued
 
         if not self._closing and self.protocol.close_expected():
@@ -762,6 +771,35 @@ class Connection:
             if self._written >= target and self._write_waiters:
                 return self._written_ok >= target
             self._flush()
+
+    def _queue_without_waiting(self, chunks: list[bytes]) -> None:
+        """Queue chunks, keeping at most one pong that isn't sent yet.
+
+        A peer that sends pings faster than it reads pongs would otherwise
+        grow the queue without bound while a thread is blocked writing.
+        :rfc:`6455#section-5.5.3` allows answering only the most recent ping:
+        a new pong replaces the previous one while it's still waiting, in its
+        place. Pongs that aren't answers, sent by :meth:`pong`, come through
+        the other path and are never replaced.
+
+        Call it with ``protocol_mutex`` held.
+
+        """
+        for chunk in chunks:
+            # A pong that the protocol serialized: FIN and opcode 0xA. It's a
+            # control frame, never compressed, so the first byte is exactly
+            # that; no other chunk starts with it, not even an HTTP message.
+            if chunk[:1] == b"\x8a":
+                index = self._last_pong - (self._queued - len(self._outgoing)) - 1
+                if index >= 0:
+                    self._outgoing[index] = chunk
+                    continue
+                self._outgoing.append(chunk)
+                self._queued += 1
+                self._last_pong = self._queued
+            else:
+                self._outgoing.append(chunk)
+                self._queued += 1
 
     def _outgoing_size(self) -> int:
         """Count the bytes waiting to be written. Call it with ``protocol_mutex`` held."""
