@@ -1042,6 +1042,98 @@ class FlowControlTests(ConnectionTestCase):
         await asyncio.gather(recv(client), recv(server))
 
 
+class WriteCoalescingTests(ConnectionTestCase):
+    def record_writes(self, connection: Connection) -> list[Any]:
+        """Record the calls that write to the connection's transport.
+
+        Each entry is the bytes of a write, or ``"EOF"`` for write_eof().
+
+        """
+        transport = connection.transport
+        calls: list[Any] = []
+        write, write_eof = transport.write, transport.write_eof
+
+        def record_write(data: Any) -> None:
+            calls.append(bytes(data))
+            write(data)
+
+        def record_writelines(chunks: Any) -> None:
+            record_write(b"".join(chunks))
+
+        def record_write_eof() -> None:
+            calls.append("EOF")
+            write_eof()
+
+        transport.write = record_write  # type: ignore[method-assign]
+        transport.writelines = record_writelines  # type: ignore[method-assign]
+        transport.write_eof = record_write_eof  # type: ignore[method-assign]
+        return calls
+
+    async def test_frames_sent_in_one_turn_are_written_at_once(self) -> None:
+        writes = self.record_writes(self.server)
+        for i in range(10):
+            await self.server.send(f"message {i}")
+        self.assertEqual(writes, [])
+        # Written at the next turn of the event loop, in one call.
+        await asyncio.sleep(0)
+        self.assertEqual(len(writes), 1)
+        for i in range(10):
+            self.assertEqual(await self.client.recv(), f"message {i}")
+
+    async def test_single_send_is_written_at_next_turn(self) -> None:
+        writes = self.record_writes(self.server)
+        await self.server.send("hello")
+        await asyncio.sleep(0)
+        self.assertEqual(writes, [b"\x81\x05hello"])
+
+    async def test_answers_to_pipelined_frames_are_written_at_once(self) -> None:
+        writes = self.record_writes(self.server)
+        for i in range(10):
+            self.client.protocol.send_ping(f"ping {i}".encode())
+        self.client._send_data()
+        await asyncio.sleep(0)  # the client writes its pings
+        while len(writes) == 0:
+            await asyncio.sleep(MS)
+        await asyncio.sleep(10 * MS)
+        self.assertEqual(len(writes), 1)
+        self.assertEqual(writes[0].count(b"\x8a\x06ping "), 10)
+
+    async def test_batch_above_write_limit_is_written_at_once(self) -> None:
+        client, server = await self.make_pair(write_limit=1024)
+        writes = self.record_writes(server)
+        await server.send(b"\x00" * 1000)
+        self.assertEqual(writes, [])
+        await server.send(b"\x00" * 1000)
+        self.assertEqual(len(writes), 1)
+        self.assertEqual(len(writes[0]), 2 * (1000 + 4))
+        for _ in range(2):
+            self.assertEqual(await client.recv(), b"\x00" * 1000)
+
+    async def test_close_is_written_after_batch(self) -> None:
+        writes = self.record_writes(self.server)
+        for i in range(10):
+            await self.server.send(f"message {i}")
+        await self.server.close()
+        # The messages and the close frame go out together, then EOF.
+        self.assertEqual(len(writes), 2)
+        self.assertEqual(writes[0].count(b"message "), 10)
+        self.assertTrue(writes[0].endswith(b"\x88\x02\x03\xe8"))
+        self.assertEqual(writes[1], "EOF")
+        for i in range(10):
+            self.assertEqual(await self.client.recv(), f"message {i}")
+        with self.assertRaises(ConnectionClosedOK):
+            await self.client.recv()
+
+    async def test_batch_dropped_on_abort(self) -> None:
+        writes = self.record_writes(self.server)
+        await self.server.send("lost")
+        self.server.transport.abort()
+        await asyncio.sleep(0)
+        self.assertEqual(writes, [])
+        with self.assertRaises(ConnectionClosedError):
+            await self.client.recv()
+
+
 class DebugLogsTests(ConnectionTestCase):
     async def test_debug_logs_closing_handshake(self) -> None:
         with self.assertLogs("websockets", logging.DEBUG) as logs:

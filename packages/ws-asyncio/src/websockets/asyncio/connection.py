@@ -11,11 +11,20 @@ Theory of operation
 ===================
 
 Every path that changes the protocol's state ends with :meth:`_send_data`:
-it writes :meth:`~websockets.protocol.Protocol.data_to_send` to the
-transport in one call and, when
+it takes :meth:`~websockets.protocol.Protocol.data_to_send` and, when
 :meth:`~websockets.protocol.Protocol.close_expected` turns true, arms a timer
 that aborts the TCP connection if the peer doesn't close it within
 ``close_timeout``.
+
+While the connection is open, the bytes go to a batch that's written to the
+transport in one call at the next turn of the event loop (``call_soon``), so
+that frames produced in the same turn — replies to many pipelined messages,
+a burst of :meth:`~Connection.send` calls — cost one system call instead of
+one each. The batch is written at once instead when it would take the write
+buffer above ``write_limit`` (so that :meth:`~Connection.send` waits exactly
+as before), when the write buffer is already above it, and whenever the
+protocol leaves the ``OPEN`` state: the closing handshake, EOF and handshake
+failures go out immediately, after everything produced before them.
 
 Incoming data frames go to an :class:`~websockets.asyncio.messages.Assembler`
 that reassembles messages for :meth:`~Connection.recv`. When the application
@@ -181,6 +190,11 @@ class Connection(asyncio.Protocol):
         # every coroutine waiting for that.
         self._writing_paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
+        # Coalescing of writes: bytes waiting to be written in one call at
+        # the next turn of the event loop, or None when nothing is waiting
+        # (then no flush is scheduled), and their size. See _send_data().
+        self._write_batch: list[bytes] | None = None
+        self._write_batch_size = 0
 
         # Flow control of reads: whether reading from the transport is
         # paused, and what received data made us write while the write
@@ -670,20 +684,52 @@ class Connection(asyncio.Protocol):
         every call to a ``receive_*``, ``send_*`` or ``fail`` method of the
         protocol.
 
+        While the connection is open and the write buffer has room, the data
+        joins a batch written at the next turn of the event loop; otherwise
+        the batch and the data are written now.
+
         Returns:
-            How many bytes were written.
+            How many bytes were written or added to the batch.
 
         """
+        chunks = self.protocol.data_to_send()
+        if not chunks:
+            return 0
+        if (
+            self.protocol.state is OPEN
+            and not self._writing_paused
+            and b"" not in chunks
+            and not self.transport.is_closing()
+        ):
+            size = sum(len(chunk) for chunk in chunks)
+            batch = self._write_batch
+            if batch is None:
+                batch = self._write_batch = chunks
+                self._write_batch_size = size
+                self.loop.call_soon(self._flush_write_batch)
+            else:
+                batch.extend(chunks)
+                self._write_batch_size += size
+            # Past the high-water mark, write now: the transport pauses
+            # writing and send() waits for the buffer to drain, as it would
+            # without coalescing, and the batch can't grow without bound.
+            if (
+                self._write_batch_size + self.transport.get_write_buffer_size()
+                > self.write_limit[0]
+            ):
+                self._flush_write_batch()
+            return size
+
         written = 0
-        chunks: list[bytes] = []
-        for data in self.protocol.data_to_send():
+        pending: list[bytes] = []
+        for data in chunks:
             if data:
-                chunks.append(data)
+                pending.append(data)
                 continue
             # An empty chunk means EOF: flush what comes before, then
             # half-close the TCP connection.
-            written += self._write(chunks)
-            chunks = []
+            written += self._write(pending)
+            pending = []
             # Neither write_eof() nor close() has any effect once the
             # transport is closing.
             if self.transport.can_write_eof():
@@ -697,7 +743,7 @@ class Connection(asyncio.Protocol):
                 if self.debug:
                     self.logger.debug("x closing TCP connection")
                 self.transport.close()
-        written += self._write(chunks)
+        written += self._write(pending)
 
         if not self._closing and self.protocol.close_expected():
             self._closing = True
@@ -711,20 +757,36 @@ class Connection(asyncio.Protocol):
 
         return written
 
+    def _flush_write_batch(self) -> None:
+        """Write the batch of coalesced data, if any, in one call."""
+        batch = self._write_batch
+        if batch is None:
+            return
+        self._write_batch = None
+        self._write_batch_size = 0
+        # Dropped if the transport is closing, like any write.
+        if not self.transport.is_closing():
+            self.transport.write(batch[0] if len(batch) == 1 else b"".join(batch))
+
     def _write(self, chunks: list[bytes]) -> int:
-        """Write chunks of data to the transport, in a single call.
+        """Write the batch, then chunks of data, to the transport, in one call.
 
         Returns:
-            How many bytes were written.
+            How many bytes of ``chunks`` were written.
 
         """
+        size = sum(len(chunk) for chunk in chunks)
+        if self._write_batch is not None:
+            chunks = self._write_batch + chunks
+            self._write_batch = None
+            self._write_batch_size = 0
         if not chunks or self.transport.is_closing():
             return 0
         if len(chunks) == 1:
             self.transport.write(chunks[0])
-            return len(chunks[0])
-        self.transport.writelines(chunks)
-        return sum(len(chunk) for chunk in chunks)
+        else:
+            self.transport.writelines(chunks)
+        return size
 
     def _close_timed_out(self) -> None:
         """Abort the TCP connection: the peer didn't close it in time."""
@@ -934,6 +996,8 @@ class Connection(asyncio.Protocol):
         self.protocol.receive_eof()
         events = self.protocol.events_received()
         self.protocol.data_to_send()
+        self._write_batch = None
+        self._write_batch_size = 0
         for event in events:
             self.process_event(event)
 

@@ -186,6 +186,9 @@ class ServerConnection(Connection):
             # Frames sent right after the request are parsed now: process them.
             events = self.protocol.events_received()
             self._send_data()
+            # Write the response now rather than with the next batch: if the
+            # handler fails right away, aborting the connection would drop it.
+            self._flush_write_batch()
             for event in events:
                 self.process_event(event)
         finally:
