@@ -16,7 +16,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import pytest
 
@@ -648,6 +649,33 @@ def test_keepalive_while_reading_is_paused() -> None:
         assert peer.receive_frame().opcode is OP_PING
 
 
+def test_keepalive_when_peer_does_not_read() -> None:
+    """A peer that floods pings and reads no pongs can't stop keepalive."""
+    with raw_pair(
+        tcp=True,
+        buffer_size=4096,
+        ping_interval=20 * MS,
+        ping_timeout=20 * MS,
+        close_timeout=50 * MS,
+    ) as (client, peer):
+        # Unmasked pings of 125 bytes, built by hand: 1 MB.
+        pings = (b"\x89\x7d" + bytes(125)) * 8000
+
+        def flood() -> None:
+            with contextlib.suppress(OSError):
+                while not client._closed.is_set():
+                    peer.sock.sendall(pings)
+
+        flooder = start_thread(flood)
+        # The pongs fill the buffers; the reading thread goes on reading,
+        # and keepalive fails the connection, which close_timeout aborts.
+        assert client._closed.wait(JOIN_TIMEOUT)
+        with pytest.raises(ConnectionClosedError) as raised:
+            client.recv(timeout=0)
+        assert raised.value.sent == Close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        flooder.join(JOIN_TIMEOUT)
+
+
 def test_ping_flood_while_writing() -> None:
     """A peer flooding pings while we're blocked writing leaves one pong queued."""
     with raw_pair(tcp=True, buffer_size=4096) as (client, peer):
@@ -670,6 +698,55 @@ def test_ping_flood_while_writing() -> None:
             assert len(client._outgoing) == 1
             assert client._outgoing_size() == 131
     sender.join(JOIN_TIMEOUT)
+
+
+class ThrottledSocket(socket.socket):
+    """Socket whose writes without blocking accept ``budget`` bytes, then none."""
+
+    budget = 0
+
+    def sendmsg(self, buffers: Iterable[bytes], *args: Any) -> int:
+        data = b"".join(buffers)[: self.budget]
+        if not data:
+            raise BlockingIOError
+        self.budget -= len(data)
+        return super().sendmsg([data], *args)
+
+
+def test_pongs_written_in_part() -> None:
+    """Pongs that don't fit in the socket's buffer go out in order, whole."""
+    client_sock, peer_sock = socket.socketpair()
+    sock = ThrottledSocket(client_sock.family, client_sock.type, fileno=client_sock.detach())
+    client = client_connection(sock)
+    peer = RawPeer(peer_sock)
+    try:
+        # Send pongs as the reading thread would: without waiting. Holding
+        # the mutex keeps the thread started to write the rest waiting.
+        with client.protocol_mutex:
+            client.protocol.send_pong(b"a")
+            client._send_data(wait=False)
+            # Nothing fit: the whole pong waits for the writer thread.
+            assert client._writing
+            assert client._outgoing_size() == 7
+        assert peer.receive_frame() == Frame(OP_PONG, b"a")
+        wait_until(lambda: not client._writing)
+
+        with client.protocol_mutex:
+            sock.budget = 3
+            client.protocol.send_pong(b"b")
+            client._send_data(wait=False)
+            assert client._outgoing_size() == 4
+            # The pong written in part can't be replaced; the next one can.
+            for data in [b"c", b"d"]:
+                client.protocol.send_pong(data)
+                client._send_data(wait=False)
+            assert len(client._outgoing) == 2
+        assert peer.receive_frame() == Frame(OP_PONG, b"b")
+        assert peer.receive_frame() == Frame(OP_PONG, b"d")
+    finally:
+        client._abort()
+        client._wait_closed()
+        peer.sock.close()
 
 
 # Flow control

@@ -653,6 +653,52 @@ def test_broadcast_skips_full_buffer() -> None:
                 client._writing = False
 
 
+def test_broadcast_does_not_block() -> None:
+    """A client that doesn't read delays neither broadcast() nor other clients."""
+
+    def process_request(connection: ServerConnection, request: Request) -> None:
+        connection.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+
+    with (
+        run_server(process_request=process_request, close_timeout=50 * MS) as server,
+        socket.socket() as stuck,
+    ):
+        # A client that completes the opening handshake, then never reads.
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.settimeout(JOIN_TIMEOUT)
+        stuck.connect(get_host_port(server))
+        stuck.sendall(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        assert stuck.recv(4096).startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+        with connect(get_uri(server), max_size=None) as client:
+            wait_until(lambda: len(server.connections) == 2)
+            # The stuck client comes first.
+            connections = sorted(
+                server.connections,
+                key=lambda connection: connection.remote_address != stuck.getsockname(),
+            )
+            errors: list[Exception] = []
+
+            def send(message: bytes) -> None:
+                try:
+                    broadcast(connections, message, raise_exceptions=True)
+                except ExceptionGroup as group:
+                    errors.extend(group.exceptions)
+
+            for index in range(3):
+                message = bytes([index]) * 2**18
+                sender = start_thread(send, message)
+                sender.join(JOIN_TIMEOUT)
+                assert not sender.is_alive(), "broadcast() blocked"
+                assert client.recv(timeout=JOIN_TIMEOUT) == message
+            # Skipping the stuck client bounds what the server buffers for it.
+            assert errors
+            assert all("write buffer is full" in str(error) for error in errors)
+
+
 def test_broadcast_invalid_arguments() -> None:
     with pytest.raises(TypeError, match="data must be str or bytes"):
         broadcast([], 42)  # type: ignore[arg-type]

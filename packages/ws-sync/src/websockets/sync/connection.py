@@ -37,23 +37,28 @@ calls :meth:`~Connection._send_data`, the single path to the socket: it
 appends :meth:`~websockets.protocol.Protocol.data_to_send` to the queue and,
 unless another thread is writing already, writes the queue to the socket,
 releasing the mutex during the write. So bytes go out in the order in which
-the protocol produced them, the frames of two messages never interleave, and
-the reading thread never waits behind a thread that's blocked writing to a
-peer that doesn't read: it queues its pongs and goes back to reading. The
-peer's pings can't grow the queue, since a pong that isn't sent yet is
-replaced by the next one (:rfc:`6455#section-5.5.3`).
-Application threads, on the other hand, wait until their data is written;
-this is the backpressure of :meth:`~Connection.send`.
+the protocol produced them and the frames of two messages never interleave.
+
+Application threads wait until their data is written; this is the
+backpressure of :meth:`~Connection.send`. The reading thread and
+:func:`~websockets.sync.server.broadcast` never block on writing, lest a peer
+that doesn't read stop them: they queue their data; when no thread is
+writing, they write what the socket takes at once, on plain sockets, and
+start a thread that writes the rest, and leaves as soon as the queue is
+empty or an application thread waits to write. The reading thread goes on
+reading, sending keepalive pings and answering pings meanwhile; the peer's
+pings can't grow the queue, since a pong that isn't sent yet is replaced by
+the next one (:rfc:`6455#section-5.5.3`).
 
 Flow control and timeouts
 -------------------------
 
 When the application falls behind, the assembler's queue grows beyond
 ``max_queue`` frames and the reading thread stops reading, until the queue
-drains; TCP flow control then slows the peer down. Keepalive stops meanwhile:
-the peer's pongs can't be read, and the pong awaited gets a full
-``ping_timeout`` once reading resumes. It reads again as soon as
-the closing handshake starts, to receive the peer's close frame; from then
+drains; TCP flow control then slows the peer down. Keepalive stops meanwhile,
+since the peer's pongs can't be read; the pong awaited gets a full
+``ping_timeout`` once reading resumes. The reading thread reads again as soon
+as the closing handshake starts, to receive the peer's close frame; from then
 on, data frames beyond ``max_queue`` are dropped.
 
 When :meth:`~websockets.protocol.Protocol.close_expected` turns true, the
@@ -74,11 +79,13 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import logging
 import math
 import os
 import select
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -187,8 +194,9 @@ class Connection:
         self.protocol_mutex = threading.Lock()
         # Notified when a write ends and when a fragmented message is done.
         self._write_cond = threading.Condition(self.protocol_mutex)
-        # Chunks waiting to be written; SEND_EOF (b"") half-closes.
-        self._outgoing: list[bytes] = []
+        # Chunks waiting to be written; SEND_EOF (b"") half-closes. The first
+        # one may be the rest of a chunk written in part.
+        self._outgoing: list[bytes | memoryview] = []
         # Chunks queued since the connection opened, chunks written or
         # dropped, and chunks written successfully. Each call to _send_data()
         # waits until the chunks it queued are written.
@@ -718,10 +726,12 @@ class Connection:
         mutex while writing.
 
         Args:
-            wait: Whether to wait until the data is written when another
-                thread is writing. The reading thread doesn't wait: the writer
-                writes the data after its own. Without waiting, a pong that
-                isn't sent yet is replaced by the next one.
+            wait: Whether to wait until the data is written. Application
+                threads wait: that's the backpressure of :meth:`send`. The
+                reading thread and :func:`~websockets.sync.server.broadcast`
+                must never block: they write what the socket accepts at once
+                and leave the rest to the thread that's writing, or to a
+                thread started for that.
 
         Returns:
             Whether the data was written (or, without ``wait``, will be
@@ -749,14 +759,22 @@ class Connection:
             if self.close_timeout is not None:
                 _watchdog.watch(time.monotonic() + self.close_timeout, self)
 
+        if not wait:
+            if not self._socket_done and not self._writing and self._outgoing:
+                self._write_available()
+                if self._outgoing and not self._socket_done:
+                    self._start_writer()
+            if self._socket_done:
+                self._drop_outgoing()
+                return self._written_ok >= target
+            return True
+
         while True:
             if self._socket_done:
-                # Nothing can be written any more: drop the data.
-                self._outgoing.clear()
-                self._written = self._queued
+                self._drop_outgoing()
                 return self._written_ok >= target
             if self._writing:
-                if not wait or self._written >= target:
+                if self._written >= target:
                     return True
                 self._write_waiters += 1
                 try:
@@ -801,6 +819,11 @@ class Connection:
                 self._outgoing.append(chunk)
                 self._queued += 1
 
+    def _drop_outgoing(self) -> None:
+        """Drop the queue: nothing can be written any more. Call it with the mutex held."""
+        self._outgoing.clear()
+        self._written = self._queued
+
     def _outgoing_size(self) -> int:
         """Count the bytes waiting to be written. Call it with ``protocol_mutex`` held."""
         return sum(len(chunk) for chunk in self._outgoing)
@@ -823,16 +846,20 @@ class Connection:
                 self._written_ok = self._written
             self._write_cond.notify_all()
         if error is not None:
-            if self.debug:
-                self.logger.debug("! error while sending data", exc_info=True)
-            self._write_exc = error
-            self._socket_done = True
-            # The reading thread closes the connection.
-            self._abort()
+            self._write_failed(error)
 
-    def _write(self, chunks: list[bytes]) -> None:
+    def _write_failed(self, error: Exception) -> None:
+        """Give up writing after an error. Call it with ``protocol_mutex`` held."""
+        if self.debug:
+            self.logger.debug("! error while sending data", exc_info=error)
+        self._write_exc = error
+        self._socket_done = True
+        # The reading thread closes the connection.
+        self._abort()
+
+    def _write(self, chunks: list[bytes | memoryview]) -> None:
         """Write chunks to the socket; an empty chunk half-closes it."""
-        pending: list[bytes] = []
+        pending: list[bytes | memoryview] = []
         for chunk in chunks:
             if chunk:
                 pending.append(chunk)
@@ -840,15 +867,97 @@ class Connection:
             if pending:
                 self.socket.sendall(b"".join(pending))
                 pending = []
-            # TLS can't half-close a connection, but shutting down the TCP
-            # connection sends the same signal: the peer reads EOF.
-            if self.debug:
-                self.logger.debug("x half-closing TCP connection")
-            _shutdown(self.socket, socket.SHUT_WR)
+            self._half_close()
         if len(pending) == 1:
             self.socket.sendall(pending[0])
         elif pending:
             self.socket.sendall(b"".join(pending))
+
+    def _half_close(self) -> None:
+        """Half-close the TCP connection: the peer reads EOF."""
+        # TLS can't half-close a connection, but shutting down the TCP
+        # connection sends the same signal.
+        if self.debug:
+            self.logger.debug("x half-closing TCP connection")
+        _shutdown(self.socket, socket.SHUT_WR)
+
+    def _write_available(self) -> None:
+        """Write the queued chunks that the socket accepts without blocking.
+
+        The rest stays queued; the first chunk may be written in part. This
+        works on plain sockets, with ``MSG_DONTWAIT``, which makes one call
+        non-blocking without changing the socket's mode for other threads,
+        where the system has it. It writes nothing with TLS.
+
+        Call it with ``protocol_mutex`` held, when no thread is writing.
+
+        """
+        if _MSG_DONTWAIT is None or not isinstance(self.socket, socket.socket):
+            return
+        if isinstance(self.socket, ssl.SSLSocket):
+            return
+        outgoing = self._outgoing
+        try:
+            while outgoing:
+                if not outgoing[0]:
+                    self._half_close()
+                    del outgoing[0]
+                    self._written += 1
+                    continue
+                buffers = list(itertools.takewhile(bool, outgoing[:_MAX_BUFFERS]))
+                sent = self.socket.sendmsg(buffers, (), _MSG_DONTWAIT)
+                count = 0
+                for buffer in buffers:
+                    if sent < len(buffer):
+                        break
+                    sent -= len(buffer)
+                    count += 1
+                del outgoing[:count]
+                self._written += count
+                if count < len(buffers):
+                    if sent:
+                        # A chunk written in part can't be replaced any more.
+                        if self._last_pong == self._queued - len(outgoing) + 1:
+                            self._last_pong = 0
+                        outgoing[0] = memoryview(outgoing[0])[sent:]
+                    break
+        except BlockingIOError:
+            pass
+        except OSError as exc:
+            self._write_failed(exc)
+            return
+        self._written_ok = self._written
+
+    def _start_writer(self) -> None:
+        """Start a thread to write the queue, which may block.
+
+        Call it with ``protocol_mutex`` held, when no thread is writing.
+
+        """
+        # Claim writing now, so that the queue goes out in order.
+        self._writing = True
+        writer = threading.Thread(
+            target=self._write_in_background,
+            name=f"websockets writer {self.id}",
+            daemon=True,
+        )
+        try:
+            writer.start()
+        except RuntimeError as exc:  # pragma: no cover
+            # The process ran out of threads: this connection can't go on.
+            self.logger.error("failed to start a thread for writing", exc_info=True)
+            self._writing = False
+            self._write_failed(exc)
+
+    def _write_in_background(self) -> None:
+        """Write the queue until it's empty, or until a thread waits to write."""
+        with self.protocol_mutex:
+            self._writing = False
+            # Threads waiting to write their own data take over: they wait
+            # until it's written, which is the backpressure of send().
+            while self._outgoing and not self._socket_done and not self._write_waiters:
+                self._flush()
+            self._write_cond.notify_all()
 
     def _abort(self) -> None:
         """Abort the TCP connection; it wakes up every thread blocked on the socket.
@@ -1175,6 +1284,12 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+
+_MSG_DONTWAIT: int | None = getattr(socket, "MSG_DONTWAIT", None)
+"""Flag for writing to a socket without blocking, where the system has it."""
+
+_MAX_BUFFERS = 64
+"""Most chunks written by one system call, well below ``IOV_MAX``."""
 
 
 def _shutdown(sock: Any, how: int) -> None:

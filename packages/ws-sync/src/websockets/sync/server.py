@@ -747,13 +747,14 @@ def broadcast(
 ) -> None:
     """Send a message to several connections at once.
 
-    The message is serialized once per connection and written to its socket,
-    unless another thread is writing to that socket: then it's queued and
-    that thread writes it. :func:`broadcast` doesn't wait for other threads;
-    when it writes itself, it blocks while the socket's send buffer is full.
-    A client that doesn't read can't make the server buffer without bound:
-    once the bytes waiting to be written to its socket exceed 64 KiB, the
-    connection is skipped.
+    The message is serialized once per connection and queued.
+    :func:`broadcast` never blocks: if another thread is writing to the
+    socket, that thread writes the message after its own data; otherwise,
+    :func:`broadcast` writes what the socket accepts without blocking, if it
+    isn't a TLS socket, and a thread started for that connection writes the
+    rest. So a client that doesn't read delays no one else. It can't make
+    the server buffer without bound either: once the bytes waiting to be
+    written to its socket exceed 64 KiB, the connection is skipped.
 
     Connections are skipped when:
 
