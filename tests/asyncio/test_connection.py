@@ -821,6 +821,41 @@ class PingPongTests(ConnectionTestCase):
         self.assertEqual(client.protocol.close_sent.code, CloseCode.INTERNAL_ERROR)
         self.assertEqual(client.protocol.close_sent.reason, "keepalive ping timeout")
 
+    async def test_keepalive_while_application_is_slow(self) -> None:
+        """max_queue pausing reading doesn't count against ping_timeout."""
+        client, server = await self.make_pair(
+            ping_interval=20 * MS, ping_timeout=20 * MS, max_queue=2
+        )
+        server.start_keepalive()
+        # The server's application doesn't read for a while: its queue fills
+        # up, reading pauses, and the client's pongs stay unread.
+        for i in range(10):
+            await client.send(f"message {i}")
+        await asyncio.sleep(200 * MS)
+        self.assertIs(server.protocol.state, OPEN)
+        received = [await server.recv() for _ in range(10)]
+        self.assertEqual(received, [f"message {i}" for i in range(10)])
+        # Keepalive goes on once the application catches up.
+        latency = server.latency
+        await wait_for(lambda: server.latency != latency)
+        self.assertIs(server.protocol.state, OPEN)
+
+    async def test_keepalive_timeout_while_application_is_slow(self) -> None:
+        """A peer that stops answering still fails once reading resumes."""
+        client, server = await self.make_pair(
+            ping_interval=20 * MS, ping_timeout=20 * MS, max_queue=2, close_timeout=20 * MS
+        )
+        server.start_keepalive()
+        for i in range(10):
+            await client.send(f"message {i}")
+        await asyncio.sleep(60 * MS)
+        client.transport.pause_reading()  # the client stops answering pings
+        for _ in range(10):
+            await server.recv()
+        async with asyncio_timeout(1000 * MS):
+            await server.wait_closed()
+        self.assertEqual(server.protocol.close_sent.reason, "keepalive ping timeout")
+
     async def test_keepalive_timeout_while_closing(self) -> None:
         """When the closing handshake started, close_timeout takes over."""
         client, server = await self.make_pair(

@@ -201,6 +201,11 @@ class Connection(asyncio.Protocol):
         # buffer was above its high-water mark, in bytes, and whether that
         # exceeded the high-water mark too. See _update_reading().
         self._reading_paused = False
+        # Set while max_queue doesn't hold reading back: the application
+        # keeps up. Keepalive doesn't count a pause of reading caused by the
+        # application against ping_timeout, since pongs can't be read then.
+        self._application_keeps_up = asyncio.Event()
+        self._application_keeps_up.set()
         self._answers_while_writing_paused = 0
         self._too_many_answers = False
         # Whether a server is preparing its opening handshake response.
@@ -871,6 +876,12 @@ class Connection(asyncio.Protocol):
                 keepalive.pong_received(self.loop.time())
                 pong_waiter = None
                 continue
+            if pong_waiter is not None and not self._application_keeps_up.is_set():
+                # max_queue paused reading: the pong may be waiting unread.
+                # The pause doesn't count; the deadline restarts afterwards.
+                await self._application_keeps_up.wait()
+                keepalive.reading_resumed(self.loop.time())
+                continue
             # The event loop may wake up a bit early, within the resolution
             # of its clock: the deadline is reached.
             action = keepalive.poll(max(self.loop.time(), deadline))
@@ -907,6 +918,10 @@ class Connection(asyncio.Protocol):
           that the server notices if the client goes away.
 
         """
+        if self.recv_messages.paused:
+            self._application_keeps_up.clear()
+        else:
+            self._application_keeps_up.set()
         pause = (
             self.recv_messages.paused
             or self._too_many_answers
@@ -1002,6 +1017,8 @@ class Connection(asyncio.Protocol):
             self.process_event(event)
 
         self._lost_exc = exc
+        # Nothing will be read any more: don't leave keepalive waiting.
+        self._application_keeps_up.set()
         if sys.version_info < (3, 11):  # pragma: no cover
             # On Python 3.10, a TLS transport whose close() wasn't called
             # warns when it's collected, even after the connection is lost.
