@@ -112,6 +112,21 @@ class Connection(asyncio.Protocol):
 
     """
 
+    # Attributes that keep these values on an idle connection are defaults
+    # here rather than set in __init__: CPython shares the keys of instance
+    # dicts only up to 30 attributes, and a connection with more takes about
+    # 1.3 KB more memory. See scripts/bench-memory.
+    # Exception with which the transport reported the loss of the TCP
+    # connection, if any.
+    _lost_exc: Exception | None = None
+    # Timer that aborts the TCP connection if it doesn't close in time.
+    _close_timer: asyncio.TimerHandle | None = None
+    # See _update_reading() and _count_answers().
+    _answers_while_writing_paused = 0
+    _too_many_answers = False
+    # Whether a server is preparing its opening handshake response.
+    _preparing_response = False
+
     def __init__(
         self,
         protocol: Protocol,
@@ -177,13 +192,9 @@ class Connection(asyncio.Protocol):
         self._handshake_waiter: asyncio.Future[None] = self.loop.create_future()
         # Resolved when the TCP connection is closed.
         self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
-        # Exception with which the transport reported the loss of the TCP
-        # connection, if any.
-        self._lost_exc: Exception | None = None
-        # Whether the TCP connection is expected to close, and the timer
-        # aborting it if it doesn't close in time.
+        # Whether the TCP connection is expected to close; the timer that
+        # aborts it if it doesn't close in time is a class-level default.
         self._closing = False
-        self._close_timer: asyncio.TimerHandle | None = None
 
         # Flow control of writes: whether the transport's buffer is above its
         # high-water mark, and a future resolved when it drains, shared by
@@ -206,10 +217,8 @@ class Connection(asyncio.Protocol):
         # application against ping_timeout, since pongs can't be read then.
         self._application_keeps_up = asyncio.Event()
         self._application_keeps_up.set()
-        self._answers_while_writing_paused = 0
-        self._too_many_answers = False
-        # Whether a server is preparing its opening handshake response.
-        self._preparing_response = False
+        # _answers_while_writing_paused, _too_many_answers and
+        # _preparing_response are class-level defaults, set when they change.
 
         # Resolved when a fragmented message being sent is complete. Other
         # messages wait for it: their frames can't interleave.
