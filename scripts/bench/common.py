@@ -174,6 +174,37 @@ def frame_header(
     return struct.pack("!BBQ", first, mask_bit | 127, length)
 
 
+def peek_header(
+    data: bytes | bytearray, pos: int, end: int, *, masked: bool | None = None
+) -> tuple[int, int, int] | None:
+    """Read the frame header at ``data[pos:end]`` without consuming it.
+
+    Returns ``(first byte, payload length, header size)``, the size including
+    the masking key, or :obj:`None` when the header isn't complete yet.
+    ``masked`` overrides the MASK bit when the peer is known to mask.
+
+    """
+    if end - pos < 2:
+        return None
+    b0, b1 = data[pos], data[pos + 1]
+    length, header = b1 & 0x7F, 2
+    if length == 126:
+        header = 4
+        if end - pos < header:
+            return None
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+    elif length == 127:
+        header = 10
+        if end - pos < header:
+            return None
+        length = int.from_bytes(data[pos + 2 : pos + 10], "big")
+    if (b1 & 0x80) if masked is None else masked:
+        header += 4
+    if end - pos < header:
+        return None
+    return b0, length, header
+
+
 _XOR_TABLES: list[bytes] = []
 
 

@@ -43,6 +43,7 @@ from bench.common import (
     apply_mask,
     frame_header,
     parse_headers,
+    peek_header,
     raise_nofile_limit,
 )
 
@@ -164,24 +165,13 @@ class Echo(asyncio.Protocol):
                 self.in_frame = False
                 if self.opcode >= 8:
                     self.control_frame(out)
-            if end - pos < 2:
+            # Clients always mask their frames.
+            peeked = peek_header(data, pos, end, masked=True)
+            if peeked is None:
                 break
-            b0, b1 = data[pos], data[pos + 1]
-            length, header = b1 & 0x7F, 2
-            if length == 126:
-                header = 4
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-            elif length == 127:
-                header = 10
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
-            if end - pos < header + 4:
-                break
-            self.key = data[pos + header : pos + header + 4]
-            pos += header + 4
+            b0, length, header = peeked
+            self.key = data[pos + header - 4 : pos + header]
+            pos += header
             opcode = b0 & 0x0F
             self.opcode = opcode
             if opcode != OP_CONT and opcode < 8:

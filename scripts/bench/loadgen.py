@@ -44,6 +44,7 @@ from bench.common import (
     handshake_request,
     json_corpus,
     parse_headers,
+    peek_header,
     percentile,
     raise_nofile_limit,
     report,
@@ -131,24 +132,10 @@ class Conn(asyncio.Protocol):
                     return
                 self.in_frame = False
                 self.frame_done()
-            if end - pos < 2:
+            peeked = peek_header(data, pos, end)
+            if peeked is None:
                 break
-            b0, b1 = data[pos], data[pos + 1]
-            length, header = b1 & 0x7F, 2
-            if length == 126:
-                header = 4
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-            elif length == 127:
-                header = 10
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
-            if b1 & 0x80:
-                header += 4
-            if end - pos < header:
-                break
+            b0, length, header = peeked
             pos += header
             opcode = b0 & 0x0F
             self.opcode = opcode
@@ -315,24 +302,10 @@ class Delimiter:
                     return messages
                 if self.fin and self.data:
                     messages += 1
-            if end - pos < 2:
+            peeked = peek_header(data, pos, end)
+            if peeked is None:
                 break
-            b0, b1 = data[pos], data[pos + 1]
-            length, header = b1 & 0x7F, 2
-            if length == 126:
-                header = 4
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-            elif length == 127:
-                header = 10
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
-            if b1 & 0x80:
-                header += 4
-            if end - pos < header:
-                break
+            b0, length, header = peeked
             pos += header
             self.fin, self.data = bool(b0 & 0x80), (b0 & 0x0F) < 8
             if length:
@@ -554,24 +527,10 @@ class CloseWatcher(Delimiter):
                 pos += take
                 if self.skip:
                     return self.closed
-            if end - pos < 2:
+            peeked = peek_header(data, pos, end)
+            if peeked is None:
                 break
-            b0, b1 = data[pos], data[pos + 1]
-            length, header = b1 & 0x7F, 2
-            if length == 126:
-                header = 4
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-            elif length == 127:
-                header = 10
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
-            if b1 & 0x80:
-                header += 4
-            if end - pos < header:
-                break
+            b0, length, header = peeked
             pos += header
             self.skip = length
             if b0 & 0x0F == OP_CLOSE:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.common import OP_BINARY, OP_CONT, accept_key, parse_headers, skip
+from bench.common import OP_BINARY, OP_CONT, accept_key, parse_headers, peek_header, skip
 from bench.servers._support import parse_args, ready
 
 
@@ -62,24 +62,10 @@ class RawEcho(asyncio.Protocol):
                 pos += take
                 if self.skip:
                     break
-            if end - pos < 2:
+            peeked = peek_header(data, pos, end)
+            if peeked is None:
                 break
-            b0, b1 = data[pos], data[pos + 1]
-            length, header = b1 & 0x7F, 2
-            if length == 126:
-                header = 4
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-            elif length == 127:
-                header = 10
-                if end - pos < header:
-                    break
-                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
-            if b1 & 0x80:
-                header += 4
-            if end - pos < header:
-                break
+            b0, length, header = peeked
             opcode = b0 & 0x0F
             if opcode != OP_CONT and opcode < 8:
                 self.binary = opcode == OP_BINARY
