@@ -3,32 +3,8 @@
 The connection feeds every data frame it receives (text, binary and
 continuation frames) to an :class:`Assembler`, which queues them. Readers take
 whole messages with :meth:`~Assembler.get` or fragments as they arrive with
-:meth:`~Assembler.get_iter`.
-
-Frames wait in a queue until a reader takes them. The length of that queue,
-counted in frames, drives flow control: above the high-water mark, the
-assembler asks the connection to stop reading from the network; at or below
-the low-water mark, it asks it to resume. This is what bounds memory when the
-application reads messages more slowly than the peer sends them.
-
-A reader that's waiting for the rest of a message moves the fragments it
-already has out of the queue, so a message fragmented into more frames than
-the high-water mark can't stall the connection. Reassembly must then stay
-linear in the size of the message and hold little more memory than its
-payload, which ``max_size`` bounds, whatever the number of fragments: a peer
-may send a message as a million one-byte or empty fragments. Payloads of
-:data:`_LARGE` bytes or more are kept as they are, in a list, and joined once
-the final fragment arrives; smaller ones are appended to a :class:`bytearray`
-at the end of that list, which grows geometrically; empty ones are skipped.
-Large messages are copied once, as with a plain list, and each object in the
-list holds at least :data:`_LARGE` bytes, so its overhead (about 40 bytes)
-stays small next to the payload. An unfragmented message, the common case,
-is returned without copying.
-
-Once the closing handshake started, the peer's close frame must be read even
-if the application left messages unread, and nobody will wait for more than a
-queue's worth of messages: :meth:`Assembler.cap` turns flow control off and
-caps the queue at the high-water mark, dropping data frames beyond it.
+:meth:`~Assembler.get_iter`. The queue, its flow control and the collection of
+fragments are shared with ws-sync: see :mod:`websockets._assembly`.
 
 """
 
@@ -36,23 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import collections
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
-from .._options import queue_limits
+from .._assembly import FrameQueue
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
 from ..typing import BytesLike, Data
 
 __all__ = ["Assembler"]
 
-_LARGE = 1024
-"""Size from which a fragment's payload is kept as is while reassembling, in
-bytes; smaller payloads are copied together."""
 
-
-class Assembler:
+class Assembler(FrameQueue):
     """Assemble messages from data frames.
 
     This class is an implementation detail of
@@ -83,45 +54,9 @@ class Assembler:
         pause: Callable[[], Any] = lambda: None,
         resume: Callable[[], Any] = lambda: None,
     ) -> None:
-        # Derive a missing mark and check them as every I/O layer does.
-        high, low = queue_limits((high, low))
-        self.high = high
-        """High-water mark, in frames; :obj:`None` when flow control is off."""
-        self.low = low
-        """Low-water mark, in frames; :obj:`None` when flow control is off."""
-        # Queue length at which reading resumes; only used while paused.
-        self._resume_at = 0 if low is None else low
-        self.pause = pause
-        self.resume = resume
-        self.paused = False
-        """Whether reading from the network is paused."""
-        self.closed = False
-        """Whether :meth:`close` was called: no more frames will arrive."""
-        # Whether cap() was called, and whether frames are being dropped.
-        self._capped = False
-        self._dropping = False
-
-        # Frames received and not taken by a reader yet.
-        self._frames: collections.deque[Frame] = collections.deque()
+        super().__init__(high, low, pause, resume)
         # Future that a reader waits on until put() or close() is called.
         self._waiter: asyncio.Future[None] | None = None
-        # get() and get_iter() can't run concurrently.
-        self._get_in_progress = False
-        # Message being read: whether it's a text message, or None between
-        # messages, and the payload of the fragments that get() took out of
-        # the queue. They survive the cancellation of get(), so the next read
-        # resumes there.
-        self._text: bool | None = None
-        self._chunks: list[BytesLike] = []
-        # Last item of _chunks if small payloads are being appended to it.
-        self._small: bytearray | None = None
-        # Whether to drop the rest of a message whose reading by get_iter()
-        # was interrupted after it had yielded some fragments.
-        self._skip = False
-
-    def __len__(self) -> int:
-        """Number of frames waiting in the queue."""
-        return len(self._frames)
 
     async def get(self, decode: bool | None = None) -> Data:
         """Read the next message.
@@ -169,9 +104,8 @@ class Assembler:
         finally:
             self._get_in_progress = False
 
-        text, chunks = self._text, self._chunks
-        self._text, self._chunks, self._small = None, [], None
-        return _convert(b"".join(chunks), text, decode)
+        text, self._text = self._text, None
+        return _convert(self._join(), text, decode)
 
     async def get_iter(self, decode: bool | None = None) -> AsyncGenerator[Data, None]:
         """Stream the next message, one fragment at a time.
@@ -213,8 +147,7 @@ class Assembler:
                     decode = self._text
                 if decode:
                     decoder = codecs.getincrementaldecoder("utf-8")()
-                data = b"".join(self._chunks)
-                self._chunks, self._small = [], None
+                data = self._join()
                 yield data if decoder is None else decoder.decode(data)
             while True:
                 frame = self._pop()
@@ -260,23 +193,8 @@ class Assembler:
         """
         if self.closed:
             return
-        if self._capped:
-            # Once a frame is dropped, drop every frame after it: keeping
-            # later ones would splice fragments of different messages.
-            if self._dropping or (self.high is not None and len(self._frames) >= self.high):
-                self._dropping = True
-                return
-        self._frames.append(frame)
-        if self._waiter is not None and not self._waiter.done():
+        if self._enqueue(frame) and self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
-        if (
-            self.high is not None
-            and not self.paused
-            and not self._capped
-            and len(self._frames) > self.high
-        ):
-            self.paused = True
-            self.pause()
 
     def cap(self) -> None:
         """Stop flow control and cap the queue at the high-water mark instead.
@@ -289,12 +207,7 @@ class Assembler:
         dropped.
 
         """
-        if self._capped:
-            return
-        self._capped = True
-        if self.paused:
-            self.paused = False
-            self.resume()
+        self._cap()
 
     def close(self) -> None:
         """End the stream of frames.
@@ -308,32 +221,6 @@ class Assembler:
         self.closed = True
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
-
-    def _collect(self, data: BytesLike) -> None:
-        """Add the payload of a fragment to the message being read."""
-        if len(data) >= _LARGE:
-            self._chunks.append(data)
-            self._small = None
-        elif data:
-            if self._small is None:
-                self._small = bytearray()
-                self._chunks.append(self._small)
-            self._small += data
-
-    def _pop(self) -> Frame | None:
-        """Take the next frame to read out of the queue, if there's one."""
-        frames = self._frames
-        while frames:
-            frame = frames.popleft()
-            if self.paused and len(frames) <= self._resume_at:
-                self.paused = False
-                self.resume()
-            if self._skip:
-                if frame.fin:
-                    self._skip = False
-                continue
-            return frame
-        return None
 
     async def _wait(self) -> None:
         """Wait until :meth:`put` or :meth:`close` is called."""

@@ -3,58 +3,29 @@
 The thread that reads from the network feeds every data frame it receives
 (text, binary and continuation frames) to an :class:`Assembler`, which queues
 them. Application threads take whole messages with :meth:`~Assembler.get` or
-fragments as they arrive with :meth:`~Assembler.get_iter`.
-
-Frames wait in a queue until a reader takes them. The length of that queue,
-counted in frames, drives flow control: above the high-water mark, the
-assembler asks the connection to stop reading from the network; at or below
-the low-water mark, it asks it to resume. This is what bounds memory when the
-application reads messages more slowly than the peer sends them.
-
-A reader that's waiting for the rest of a message moves the fragments it
-already has out of the queue, so a message fragmented into more frames than
-the high-water mark can't stall the connection. Reassembly must then stay
-linear in the size of the message and hold little more memory than its
-payload, which ``max_size`` bounds, whatever the number of fragments: a peer
-may send a message as millions of one-byte or empty fragments. Payloads of
-:data:`_LARGE` bytes or more are kept as they are, in a list, and joined once
-the final fragment arrives; smaller ones are copied into a :class:`bytearray`
-at the end of that list, which grows geometrically; empty ones are skipped.
-So a large message is copied once, as it would be with a plain list, and
-every object in the list holds at least :data:`_LARGE` bytes, which keeps its
-overhead (about 40 bytes with the list's pointer) small next to the payload.
-An unfragmented message, the common case, is returned without a copy.
-
-Once the closing handshake started, the connection must read until the
-peer's close frame arrives, even if the application left messages unread,
-and nobody will wait for more than a queue's worth of messages:
-:meth:`Assembler.cap` turns flow control off and caps the queue at the
-high-water mark, dropping data frames beyond it.
+fragments as they arrive with :meth:`~Assembler.get_iter`. The queue, its flow
+control and the collection of fragments are shared with ws-asyncio: see
+:mod:`websockets._assembly`.
 
 """
 
 from __future__ import annotations
 
 import codecs
-import collections
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .._options import queue_limits
+from .._assembly import FrameQueue
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
-from ..typing import BytesLike, Data
+from ..typing import Data
 from .utils import Deadline
 
 __all__ = ["Assembler"]
 
-_LARGE = 1024
-"""Size from which the payload of a fragment is kept as is during reassembly,
-in bytes; smaller payloads are copied together."""
 
-
-class Assembler:
+class Assembler(FrameQueue):
     """Assemble messages from data frames.
 
     This class is an implementation detail of
@@ -89,39 +60,10 @@ class Assembler:
         pause: Callable[[], Any] = lambda: None,
         resume: Callable[[], Any] = lambda: None,
     ) -> None:
-        high, low = queue_limits((high, low))
-        self.high = high
-        """High-water mark, in frames; :obj:`None` when flow control is off."""
-        self.low = low
-        """Low-water mark, in frames; :obj:`None` when flow control is off."""
-        # Queue length at which reading resumes; only used while paused.
-        self._resume_at = 0 if low is None else low
-        self.pause = pause
-        self.resume = resume
-        self.paused = False
-        """Whether reading from the network is paused."""
-        self.closed = False
-        """Whether :meth:`close` was called: no more frames will arrive."""
-        # Whether cap() was called, and whether frames are being dropped.
-        self._capped = False
-        self._dropping = False
-
-        # Protects everything below; readers wait on it for put() or close().
+        super().__init__(high, low, pause, resume)
+        # Protects the state of the queue; readers wait on it for put() or
+        # close().
         self._cond = threading.Condition()
-        # Frames received and not taken by a reader yet.
-        self._frames: collections.deque[Frame] = collections.deque()
-        # get() and get_iter() can't run concurrently.
-        self._get_in_progress = False
-        # Message being read: whether it's a text message, or None between
-        # messages, and the payloads that get() took out of the queue. They
-        # survive a timeout of get(), so the next read resumes there.
-        self._text: bool | None = None
-        self._chunks: list[BytesLike] = []
-        # Last item of _chunks when small payloads are copied into it.
-        self._small: bytearray | None = None
-        # Whether to drop the rest of a message whose reading by get_iter()
-        # was interrupted after it had yielded some fragments.
-        self._skip = False
 
     def __len__(self) -> int:
         """Number of frames waiting in the queue."""
@@ -285,22 +227,8 @@ class Assembler:
         with self._cond:
             if self.closed:
                 raise EOFError("stream of frames ended")
-            if self._capped:
-                # Once a frame is dropped, drop every frame after it: keeping
-                # later ones could splice fragments of different messages.
-                if self._dropping or (self.high is not None and len(self._frames) >= self.high):
-                    self._dropping = True
-                    return
-            self._frames.append(frame)
-            self._cond.notify()
-            if (
-                self.high is not None
-                and not self.paused
-                and not self._capped
-                and len(self._frames) > self.high
-            ):
-                self.paused = True
-                self.pause()
+            if self._enqueue(frame):
+                self._cond.notify()
 
     def cap(self) -> None:
         """Turn flow control off and cap the queue at the high-water mark instead.
@@ -314,12 +242,7 @@ class Assembler:
 
         """
         with self._cond:
-            if self._capped:
-                return
-            self._capped = True
-            if self.paused:
-                self.paused = False
-                self.resume()
+            self._cap()
 
     def close(self) -> None:
         """End the stream of frames.
@@ -333,47 +256,3 @@ class Assembler:
                 return
             self.closed = True
             self._cond.notify_all()
-
-    def _collect(self, data: BytesLike) -> None:
-        """Add the payload of a fragment to the message being read.
-
-        Call it with the lock held.
-
-        """
-        if len(data) >= _LARGE:
-            self._chunks.append(data)
-            self._small = None
-        elif data:
-            if self._small is None:
-                self._small = bytearray()
-                self._chunks.append(self._small)
-            self._small += data
-
-    def _join(self) -> bytes:
-        """Return the payload collected so far and forget it.
-
-        Call it with the lock held.
-
-        """
-        chunks = self._chunks
-        self._chunks, self._small = [], None
-        return b"".join(chunks)
-
-    def _pop(self) -> Frame | None:
-        """Take the next frame to read out of the queue, if there's one.
-
-        Call it with the lock held.
-
-        """
-        frames = self._frames
-        while frames:
-            frame = frames.popleft()
-            if self.paused and len(frames) <= self._resume_at:
-                self.paused = False
-                self.resume()
-            if self._skip:
-                if frame.fin:
-                    self._skip = False
-                continue
-            return frame
-        return None

@@ -1,0 +1,111 @@
+"""Tests for websockets._assembly: the queue shared by the assemblers."""
+
+from __future__ import annotations
+
+import pytest
+
+from websockets._assembly import _LARGE, FrameQueue
+from websockets.frames import Frame, Opcode
+
+
+def make_queue(high: int | None = 4, low: int | None = None) -> tuple[FrameQueue, list[str]]:
+    calls: list[str] = []
+    queue = FrameQueue(high, low, lambda: calls.append("pause"), lambda: calls.append("resume"))
+    return queue, calls
+
+
+def paused(queue: FrameQueue) -> bool:
+    # A call, so that mypy doesn't narrow the attribute between steps.
+    return queue.paused
+
+
+def text(data: bytes = b"x", fin: bool = True) -> Frame:
+    return Frame(Opcode.TEXT, data, fin)
+
+
+def test_marks() -> None:
+    queue, _ = make_queue(high=8)
+    assert (queue.high, queue.low) == (8, 2)
+    queue, _ = make_queue(high=None, low=3)
+    assert (queue.high, queue.low) == (12, 3)
+    with pytest.raises(ValueError):
+        FrameQueue(2, 3)
+
+
+def test_flow_control() -> None:
+    queue, calls = make_queue(high=4, low=1)
+    for _ in range(4):
+        assert queue._enqueue(text())
+    assert calls == [] and not paused(queue)
+    queue._enqueue(text())
+    assert calls == ["pause"] and paused(queue)
+    queue._enqueue(text())
+    assert calls == ["pause"], "pause is called once"
+    assert len(queue) == 6
+    for _ in range(4):
+        assert queue._pop() is not None
+    assert calls == ["pause"]
+    queue._pop()  # one frame left: the low-water mark
+    assert calls == ["pause", "resume"] and not paused(queue)
+    assert len(queue) == 1
+
+
+def test_no_flow_control() -> None:
+    queue, calls = make_queue(high=None)
+    for _ in range(1000):
+        queue._enqueue(text())
+    assert calls == [] and len(queue) == 1000
+
+
+def test_cap_resumes_and_drops_beyond_high_water_mark() -> None:
+    queue, calls = make_queue(high=2)
+    for _ in range(3):
+        queue._enqueue(text())
+    assert calls == ["pause"]
+    queue._cap()
+    assert calls == ["pause", "resume"] and not paused(queue)
+    queue._cap()
+    assert calls == ["pause", "resume"], "cap is idempotent"
+    assert not queue._enqueue(text(b"dropped"))
+    queue._pop()
+    queue._pop()
+    # Once a frame was dropped, later ones are too, even with room again.
+    assert not queue._enqueue(text(b"also dropped"))
+    assert queue._pop() == text()
+    assert queue._pop() is None
+
+
+def test_cap_without_flow_control_keeps_everything() -> None:
+    queue, _ = make_queue(high=None)
+    queue._cap()
+    assert all(queue._enqueue(text()) for _ in range(100))
+
+
+def test_pop_skips_the_rest_of_an_interrupted_message() -> None:
+    queue, _ = make_queue(high=None)
+    queue._enqueue(Frame(Opcode.CONT, b"rest", fin=False))
+    queue._enqueue(Frame(Opcode.CONT, b"end"))
+    queue._enqueue(text(b"next"))
+    queue._skip = True
+    assert queue._pop() == text(b"next")
+    assert not queue._skip
+
+
+def test_collect_and_join() -> None:
+    queue, _ = make_queue()
+    large = b"L" * _LARGE
+    for data in [b"a", b"", b"b", large, b"c", b"", b"d"]:
+        queue._collect(data)
+    # Small payloads share bytearrays; the large one is kept as is.
+    assert len(queue._chunks) == 3
+    assert queue._chunks[1] is large
+    assert queue._join() == b"ab" + large + b"cd"
+    assert queue._chunks == [] and queue._small is None
+    assert queue._join() == b""
+
+
+def test_many_empty_fragments_hold_nothing() -> None:
+    queue, _ = make_queue()
+    for _ in range(100_000):
+        queue._collect(b"")
+    assert queue._chunks == []
