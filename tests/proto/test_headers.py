@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from websockets.exceptions import InvalidHeaderFormat, InvalidHeaderValue
+from websockets.datastructures import Headers
+from websockets.exceptions import InvalidHeaderFormat, InvalidHeaderValue, InvalidUpgrade
 from websockets.headers import (
     build_authorization_basic,
     build_extension,
@@ -28,6 +29,7 @@ from websockets.headers import (
     parse_upgrade,
     peek_ahead,
     validate_subprotocols,
+    validate_upgrade,
 )
 from websockets.typing import ExtensionName, ExtensionParameter, Subprotocol
 
@@ -509,3 +511,30 @@ def test_quoted_string_round_trip(value: str) -> None:
 def test_authorization_basic_round_trip(username: str, password: str) -> None:
     header = build_authorization_basic(username, password)
     assert parse_authorization_basic(header) == (username, password)
+
+
+class TestValidateUpgrade:
+    def test_valid(self) -> None:
+        validate_upgrade(Headers(Connection="keep-alive, Upgrade", Upgrade="WebSocket"))
+
+    @pytest.mark.parametrize(
+        ("headers", "message"),
+        [
+            ({"Upgrade": "websocket"}, "missing Connection header"),
+            ({"Connection": "close", "Upgrade": "websocket"}, "invalid Connection header: close"),
+            ({"Connection": "Upgrade"}, "missing Upgrade header"),
+            ({"Connection": "Upgrade", "Upgrade": "h2c"}, "invalid Upgrade header: h2c"),
+            (
+                {"Connection": "Upgrade", "Upgrade": "websocket, h2c"},
+                "invalid Upgrade header: websocket, h2c",
+            ),
+        ],
+    )
+    def test_invalid(self, headers: dict[str, str], message: str) -> None:
+        with pytest.raises(InvalidUpgrade) as raised:
+            validate_upgrade(Headers(headers))
+        assert str(raised.value) == message
+
+    def test_unparsable(self) -> None:
+        with pytest.raises(InvalidHeaderFormat):
+            validate_upgrade(Headers(Connection="Upgrade", Upgrade="web socket"))

@@ -28,24 +28,20 @@ from .exceptions import (
     InvalidHeaderValue,
     InvalidMessage,
     InvalidStatus,
-    InvalidUpgrade,
     InvalidURI,
     NegotiationError,
     SecurityError,
 )
 from .extensions import ClientExtensionFactory, Extension
 from .headers import (
-    ConnectionOption,
-    UpgradeProtocol,
     build_authorization_basic,
     build_extension,
     build_host,
     build_subprotocol,
-    parse_connection,
     parse_extension,
     parse_subprotocol,
-    parse_upgrade,
     validate_subprotocols,
+    validate_upgrade,
 )
 from .http11 import Request, Response
 from .protocol import CLIENT, CONNECTING, OPEN, Protocol, State
@@ -214,19 +210,7 @@ class ClientProtocol(Protocol):
 
         headers = response.headers
 
-        connection: list[ConnectionOption] = sum(
-            [parse_connection(value) for value in headers.get_all("Connection")], []
-        )
-        if not any(value.lower() == "upgrade" for value in connection):
-            raise InvalidUpgrade("Connection", ", ".join(connection) if connection else None)
-
-        upgrade: list[UpgradeProtocol] = sum(
-            [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
-        )
-        # RFC 6455 4.1 requires "websocket", compared case-insensitively.
-        # Like browsers, accept nothing else alongside it.
-        if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
-            raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
+        validate_upgrade(headers)
 
         try:
             s_w_accept = headers["Sec-WebSocket-Accept"]

@@ -25,7 +25,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import NewType, TypeVar
 
-from .exceptions import InvalidHeaderFormat, InvalidHeaderValue
+from .datastructures import Headers
+from .exceptions import InvalidHeaderFormat, InvalidHeaderValue, InvalidUpgrade
 from .typing import ExtensionName, ExtensionParameter, Subprotocol
 
 __all__ = [
@@ -511,3 +512,30 @@ def build_host(host: str, port: int, secure: bool, *, always_include_port: bool 
     if always_include_port or port != (443 if secure else 80):
         host = f"{host}:{port}"
     return host
+
+
+def validate_upgrade(headers: Headers) -> None:
+    """Check the ``Connection`` and ``Upgrade`` headers of a handshake.
+
+    Both the request and the 101 response must carry ``Connection: Upgrade``
+    and ``Upgrade: websocket``, compared case-insensitively
+    (:rfc:`6455#section-4.1`, :rfc:`6455#section-4.2.1`). Like browsers,
+    accept nothing else alongside ``websocket`` in ``Upgrade``.
+
+    Raises:
+        InvalidHeaderFormat: If a header can't be parsed.
+        InvalidUpgrade: If a header is missing or doesn't ask to upgrade to
+            WebSocket.
+
+    """
+    connection: list[ConnectionOption] = sum(
+        [parse_connection(value) for value in headers.get_all("Connection")], []
+    )
+    if not any(value.lower() == "upgrade" for value in connection):
+        raise InvalidUpgrade("Connection", ", ".join(connection) if connection else None)
+
+    upgrade: list[UpgradeProtocol] = sum(
+        [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
+    )
+    if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
+        raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)

@@ -56,14 +56,11 @@ from .exceptions import (
 )
 from .extensions import Extension, ServerExtensionFactory
 from .headers import (
-    ConnectionOption,
-    UpgradeProtocol,
     build_extension,
-    parse_connection,
     parse_extension,
     parse_subprotocol,
-    parse_upgrade,
     validate_subprotocols,
+    validate_upgrade,
 )
 from .http11 import Request, Response
 from .protocol import CONNECTING, OPEN, SERVER, Protocol, State
@@ -276,20 +273,7 @@ class ServerProtocol(Protocol):
         # server's authority."
         self._get_single_header(headers, "Host")
 
-        connection: list[ConnectionOption] = sum(
-            [parse_connection(value) for value in headers.get_all("Connection")], []
-        )
-        if not any(value.lower() == "upgrade" for value in connection):
-            raise InvalidUpgrade("Connection", ", ".join(connection) if connection else None)
-
-        upgrade: list[UpgradeProtocol] = sum(
-            [parse_upgrade(value) for value in headers.get_all("Upgrade")], []
-        )
-        # 4.2.1: "An |Upgrade| header field containing the value
-        # "websocket", treated as an ASCII case-insensitive value."
-        # Like browsers, accept nothing else alongside it.
-        if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
-            raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
+        validate_upgrade(headers)
 
         key = self._get_single_header(headers, "Sec-WebSocket-Key")
         # 4.2.1: "a base64-encoded value that, when decoded, is 16 bytes long."
