@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import struct
 import time
@@ -228,6 +229,61 @@ class SendRecvTests(ConnectionTestCase):
         message = b"\x01" * 2**20
         await self.client.send(message)
         self.assertEqual(await self.server.recv(), message)
+
+
+class LargeMessageTests(ConnectionTestCase):
+    """Large payloads are read straight into the bytes object they end up in."""
+
+    async def test_buffered_protocol(self) -> None:
+        self.assertIsInstance(self.server, asyncio.BufferedProtocol)
+        # Between messages, connections read into the buffer of their thread.
+        self.assertIs(self.server.get_buffer(-1), self.client.get_buffer(-1))
+
+    async def test_both_directions(self) -> None:
+        client, server = await self.make_pair(max_size=None)
+        binary = os.urandom(5 * 2**20 + 3)
+        text = "Ω≈ç√∫˜µ≤≥÷ 😀 ünïcödé" * 50000
+        await client.send(binary)
+        await client.send(text)
+        received = await server.recv()
+        self.assertIs(type(received), bytes)
+        self.assertEqual(received, binary)
+        self.assertEqual(await server.recv(), text)
+        # The server doesn't mask: the client receives unmasked payloads, up
+        # to its max_size of 1 MiB.
+        await server.send(binary[: 2**20])
+        await server.send(text[:100000])
+        self.assertEqual(await client.recv(), binary[: 2**20])
+        self.assertEqual(await client.recv(), text[:100000])
+
+    async def test_tls(self) -> None:
+        client, server = await self.make_pair(tls=True, max_size=None)
+        message = os.urandom(2**20)
+        await client.send(message)
+        self.assertEqual(await server.recv(), message)
+        await server.send(message)
+        self.assertEqual(await client.recv(), message)
+
+    async def test_invalid_utf8_fails_as_it_arrives(self) -> None:
+        client, peer = await self.make_raw_peer(max_size=None)
+        loop = asyncio.get_running_loop()
+        # A 4 MiB text frame, invalid after 100 kB: send only 200 kB of it.
+        payload = b"a" * 100000 + b"\xff" + b"b" * (4 * 2**20)
+        frame = b"\x81\x7f" + struct.pack("!Q", len(payload)) + payload
+        await loop.sock_sendall(peer, frame[:200000])
+        # The client sends a close frame without waiting for the rest.
+        close_frame = b""
+        while len(close_frame) < 6 or len(close_frame) < 6 + close_frame[1] - 0x80:
+            close_frame += await loop.sock_recv(peer, 1024)
+        self.assertEqual(close_frame[0], 0x88)
+        peer.close()
+        with self.assertRaises(ConnectionClosedError) as raised:
+            await client.recv()
+        assert raised.exception.sent is not None
+        self.assertEqual(raised.exception.sent.code, CloseCode.INVALID_DATA)
+        self.assertEqual(
+            raised.exception.sent.reason, "invalid UTF-8: invalid start byte at position 100000"
+        )
 
 
 class SkipCompressionTests(ConnectionTestCase):

@@ -757,6 +757,130 @@ class TestClosingHandshake:
             s.close_exc  # noqa: B018
 
 
+def receive_into(protocol: Protocol, data: bytes, chunk: int) -> None:
+    """Feed ``data`` in chunks, into the protocol's buffer when it offers one."""
+    offset = 0
+    while offset < len(data):
+        view = protocol.get_buffer()
+        if view is None:
+            protocol.receive_data(data[offset : offset + chunk])
+            offset += chunk
+        else:
+            size = min(len(view), chunk, len(data) - offset)
+            view[:size] = data[offset : offset + size]
+            del view  # the protocol releases the view; drop our reference
+            protocol.buffer_updated(size)
+            offset += size
+
+
+class TestLargePayload:
+    """Payloads of 64 KiB or more are received into their final bytes object."""
+
+    SIZE = 3 * 65536 + 5
+
+    @pytest.mark.parametrize("side", [SERVER, CLIENT])
+    @pytest.mark.parametrize("chunk", [4096, 65536 + 3, 1 << 20])
+    def test_binary(self, side: Side, chunk: int) -> None:
+        payload = bytes(range(256)) * (self.SIZE // 256) + b"tail"
+        protocol = Protocol(side)
+        build = to_server if side is SERVER else to_client
+        # A frame after the large one is parsed from the same chunks.
+        receive_into(protocol, build(Opcode.BINARY, payload) + build(Opcode.TEXT, b"next"), chunk)
+        events = protocol.events_received()
+        assert events == [Frame(Opcode.BINARY, payload), Frame(Opcode.TEXT, b"next")]
+        assert type(events[0].data) is bytes
+        assert protocol.get_buffer() is None
+
+    def test_get_buffer_only_for_large_payloads(self) -> None:
+        s = server()
+        frame = to_server(Opcode.BINARY, b"x" * 65535)
+        s.receive_data(frame[:8])  # 4-byte header, masking key
+        assert s.get_buffer() is None  # less than 64 KiB to receive
+        s.receive_data(frame[8:])
+        frame = to_server(Opcode.BINARY, b"x" * 65536)
+        s.receive_data(frame[:14])  # 10-byte header, masking key
+        view = s.get_buffer()
+        assert view is not None and len(view) == 65536
+        view.release()
+
+    def test_data_received_during_large_payload(self) -> None:
+        payload = b"\x00\xff" * 50000
+        s = server()
+        # receive_data() works while a payload is being received, too.
+        data = to_server(Opcode.BINARY, payload, fin=False) + to_server(Opcode.CONT, b"!")
+        s.receive_data(data[:1000])
+        assert s.get_buffer() is not None
+        s.receive_data(data[1000:])
+        assert s.events_received() == [
+            Frame(Opcode.BINARY, payload, fin=False),
+            Frame(Opcode.CONT, b"!"),
+        ]
+
+    def test_text(self) -> None:
+        text = "Ω≈ç√∫˜µ≤≥÷ 😀 ünïcödé" * 5000
+        c = client()
+        receive_into(c, to_client(Opcode.TEXT, text.encode()), 1000)
+        [frame] = c.events_received()
+        assert frame.data.decode() == text
+
+    def test_invalid_utf8_fails_as_it_arrives(self) -> None:
+        data = b"a" * 100000 + b"\xc0\xaf" + b"b" * 100000
+        s = server()
+        frame = to_server(Opcode.TEXT, data)
+        # The invalid byte is around 100 KB into the payload: the connection
+        # fails once it arrives, before the rest of the frame.
+        receive_into(s, frame[: 14 + 100010], 4096)
+        close = assert_failed(s, CloseCode.INVALID_DATA)
+        assert close.reason == "invalid UTF-8: invalid start byte at position 100000"
+        assert s.get_buffer() is None
+        s.receive_data(frame[14 + 100010 :])  # discarded
+        assert s.events_received() == []
+
+    def test_invalid_utf8_in_continuation_frame(self) -> None:
+        s = server()
+        s.receive_data(to_server(Opcode.TEXT, b"abc\xe2", fin=False))
+        receive_into(s, to_server(Opcode.CONT, b"\x82\xac" + b"\xff" * 70000), 8192)
+        close = assert_failed(s, CloseCode.INVALID_DATA)
+        assert close.reason == "invalid UTF-8: invalid start byte at position 6"
+
+    def test_truncated_character_at_end(self) -> None:
+        s = server()
+        receive_into(s, to_server(Opcode.TEXT, b"a" * 70000 + b"\xe2\x82"), 8192)
+        close = assert_failed(s, CloseCode.INVALID_DATA)
+        assert close.reason == "invalid UTF-8: unexpected end of data at position 70000"
+
+    def test_eof_in_middle_of_payload(self) -> None:
+        s = server()
+        receive_into(s, to_server(Opcode.BINARY, b"x" * 100000)[:50000], 8192)
+        assert s.get_buffer() is not None
+        s.receive_eof()
+        assert s.state is CLOSED
+        assert s.close_code == CloseCode.ABNORMAL_CLOSURE
+        assert str(s.parser_exc) == "stream ends after 49986 bytes, expected 100000 bytes"
+
+    def test_fail_during_payload(self) -> None:
+        s = server()
+        receive_into(s, to_server(Opcode.BINARY, b"x" * 100000)[:50000], 8192)
+        s.fail(CloseCode.GOING_AWAY)
+        assert s.get_buffer() is None
+        s.receive_data(b"x" * 50000)  # discarded
+        assert s.events_received() == []
+
+    def test_close_frame_after_payload(self) -> None:
+        c = client()
+        data = to_client(Opcode.BINARY, b"x" * 70000) + to_client(Opcode.CLOSE, close_payload(1000))
+        receive_into(c, data, 65536)
+        events = c.events_received()
+        assert [event.opcode for event in events] == [Opcode.BINARY, Opcode.CLOSE]
+        assert c.state is CLOSING
+
+    def test_too_big_not_allocated(self) -> None:
+        s = Protocol(SERVER, max_size=100000)
+        s.receive_data(to_server(Opcode.BINARY, b"", length=100001)[:14])
+        assert s.get_buffer() is None
+        assert_failed(s, CloseCode.MESSAGE_TOO_BIG)
+
+
 class TestEOF:
     def test_eof_when_open_server(self) -> None:
         s = server()

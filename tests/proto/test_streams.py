@@ -209,3 +209,77 @@ class TestFeed:
         assert reader.buffer == b""
         gen = reader.read_some(4)
         assert_waits(gen)  # nothing left to read
+
+
+class TestPayload:
+    """Receiving a payload into its own buffer: start_payload() and friends."""
+
+    def test_buffered_bytes_move_to_payload(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spameggs")
+        payload = reader.start_payload(6)
+        assert len(payload) == 6
+        assert reader.payload_filled == 6
+        assert reader.buffer == b"gs"
+        assert reader.finish_payload() == b"spameg"
+        assert reader.payload is None
+
+    def test_feed_data_fills_payload_then_buffer(self, reader: StreamReader) -> None:
+        reader.start_payload(6)
+        reader.feed_data(b"spa")
+        assert reader.payload_filled == 3
+        assert reader.buffer == b""
+        reader.feed_data(memoryview(b"meggs"))
+        assert reader.payload_filled == 6
+        assert reader.buffer == b"gs"
+        assert reader.finish_payload() == b"spameg"
+
+    def test_get_buffer_without_payload(self, reader: StreamReader) -> None:
+        assert reader.get_buffer() is None
+
+    def test_get_buffer_and_buffer_updated(self, reader: StreamReader) -> None:
+        reader.feed_data(b"sp")
+        reader.start_payload(6)
+        view = reader.get_buffer()
+        assert view is not None
+        assert len(view) == 4
+        view[:3] = b"ame"
+        reader.buffer_updated(3)
+        assert reader.payload_filled == 5
+        # The view is released: writing into it after the update is an error.
+        with pytest.raises(ValueError):
+            view[0] = 0
+        view = reader.get_buffer()
+        assert view is not None and len(view) == 1
+        view[0] = ord("g")
+        reader.buffer_updated(1)
+        assert reader.finish_payload() == b"spameg"
+
+    def test_finish_payload_while_view_in_use(self, reader: StreamReader) -> None:
+        reader.start_payload(2)
+        view = reader.get_buffer()
+        assert view is not None
+        view[:] = b"ok"
+        # An export of the view, e.g. an I/O operation still in progress,
+        # keeps it from being released.
+        with memoryview(view) as export:
+            reader.buffer_updated(2)
+            with pytest.raises(BufferError, match="payload buffer is still exported"):
+                reader.finish_payload()
+            assert export[:] == b"ok"
+
+    def test_no_buffer_after_eof(self, reader: StreamReader) -> None:
+        reader.start_payload(4)
+        reader.feed_eof()
+        assert reader.get_buffer() is None
+        with pytest.raises(EOFError, match="stream ended"):
+            reader.buffer_updated(0)
+
+    def test_discard_drops_payload(self, reader: StreamReader) -> None:
+        reader.start_payload(4)
+        view = reader.get_buffer()
+        assert view is not None
+        reader.discard()
+        assert reader.payload is None
+        assert reader.get_buffer() is None
+        reader.feed_data(b"spam")
+        assert reader.buffer == b"spam"

@@ -138,6 +138,10 @@ _SECOND_BYTE_RANGES = {
     0xF4: (0x80, 0x8F),  # nothing above U+10FFFF
 }
 
+# From this many bytes still to receive, a frame's payload is received into
+# its final bytes object rather than through the buffer (see get_buffer).
+_DIRECT_PAYLOAD_SIZE = 65536
+
 __all__ = [
     "SEND_EOF",
     "Protocol",
@@ -354,7 +358,7 @@ class Protocol:
 
     # Public methods for receiving data
 
-    def receive_data(self, data: bytes | bytearray) -> None:
+    def receive_data(self, data: bytes | bytearray | memoryview) -> None:
         """Receive data from the network.
 
         After calling this method:
@@ -369,6 +373,40 @@ class Protocol:
 
         """
         self.reader.feed_data(data)
+        next(self.parser)
+
+    def get_buffer(self) -> memoryview | None:
+        """Return a buffer to receive the next bytes into, if there's one.
+
+        While the protocol is receiving a large frame payload (64 KiB or
+        more that aren't buffered yet), this is a writable view of the payload's
+        missing part: receive into it, e.g. with :meth:`socket.socket.recv_into`,
+        then call :meth:`buffer_updated`. This saves copying the payload; the
+        resulting frame's data is the very object that the bytes went into.
+
+        Otherwise, return :obj:`None`: receive bytes as usual and call
+        :meth:`receive_data`.
+
+        The view is valid until the next call to a ``receive_*`` method or to
+        :meth:`buffer_updated`; release any other view of it before then.
+
+        Returns:
+            memoryview | None: Writable view of one byte or more, or :obj:`None`.
+
+        """
+        return self.reader.get_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """Receive ``nbytes`` written at the start of the view from :meth:`get_buffer`.
+
+        Then process events and send data as after :meth:`receive_data`. For
+        the end of the stream, call :meth:`receive_eof` instead.
+
+        Raises:
+            EOFError: If :meth:`receive_eof` was called earlier (API misuse).
+
+        """
+        self.reader.buffer_updated(nbytes)
         next(self.parser)
 
     def receive_eof(self) -> None:
@@ -774,6 +812,10 @@ class Protocol:
                 del buffer[:length]
             if is_text and not extensions:
                 self._validate_text(data, 0, header.fin)
+        elif length - len(buffer) >= _DIRECT_PAYLOAD_SIZE:
+            data = yield from self._read_large_payload(
+                length, header.mask, is_text and not extensions, header.fin
+            )
         elif is_text and not extensions:
             # Validate UTF-8 as bytes arrive, so invalid text fails as soon as
             # the offending byte is received, even in the middle of a frame.
@@ -828,6 +870,41 @@ class Protocol:
         if fin:
             self._validate_text(b"", offset, True)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _read_large_payload(
+        self,
+        length: int,
+        mask: bytes | None,
+        validate: bool,
+        fin: bool,
+    ) -> Generator[None, None, bytes]:
+        """Receive a payload into its final :class:`bytes` object.
+
+        The I/O layer may receive bytes straight into it: see
+        :meth:`get_buffer`. Each chunk is unmasked in place, and validated as
+        UTF-8 if ``validate``, as it arrives, while it's still in CPU caches.
+
+        """
+        reader = self.reader
+        payload = reader.start_payload(length)
+        done = 0
+        while True:
+            filled = reader.payload_filled
+            if filled > done:
+                if mask is not None:
+                    payload.unmask(done, filled, mask)
+                if validate:
+                    with memoryview(payload) as view:
+                        self._validate_text(view[done:filled], done, False)
+                done = filled
+            if done == length:
+                break
+            if reader.eof:
+                raise EOFError(f"stream ends after {done} bytes, expected {length} bytes")
+            yield
+        if validate and fin:
+            self._validate_text(b"", length, True)
+        return reader.finish_payload()
 
     def _validate_text(self, data: BytesLike, offset: int, final: bool) -> None:
         """Check that ``data``, at ``offset`` in the current frame, continues
@@ -930,6 +1007,9 @@ class Protocol:
         # handshake, failing the connection, or receiving a close frame);
         # a client sends EOF only once it receives EOF from the server.
         assert (self._state is CONNECTING or self.side is SERVER) == self.eof_sent
+        # Drop a payload being received too: the loop below only empties the
+        # buffer.
+        self.reader.discard()
         while not (yield from self.reader.at_eof()):
             self.reader.discard()
         if self.debug:

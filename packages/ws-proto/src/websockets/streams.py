@@ -9,7 +9,10 @@ variables, and bytes already examined are never scanned again.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
+
+from .utils import PayloadBuffer
 
 __all__ = ["StreamReader"]
 
@@ -38,9 +41,16 @@ class StreamReader:
 
     """
 
+    # Slots: one reader per connection, and connections should be cheap.
+    __slots__ = ("buffer", "eof", "payload", "payload_filled", "payload_view")
+
     def __init__(self) -> None:
         self.buffer = bytearray()
         self.eof = False
+        # Destination of a large payload being received, see start_payload().
+        self.payload: PayloadBuffer | None = None
+        self.payload_filled = 0
+        self.payload_view: memoryview | None = None
 
     def read_line(self, m: int) -> Generator[None, None, bytes]:
         """Read a line ending with ``\\n``, which is included.
@@ -139,8 +149,62 @@ class StreamReader:
             # Neither data nor EOF: we can't tell yet.
             yield
 
-    def feed_data(self, data: bytes | bytearray) -> None:
-        """Append received bytes to the buffer.
+    def start_payload(self, size: int) -> PayloadBuffer:
+        """Receive the next ``size`` bytes into a new :class:`PayloadBuffer`.
+
+        Bytes already buffered move there first. Until :meth:`finish_payload`,
+        :meth:`feed_data` fills the payload before the buffer, and
+        :meth:`get_buffer` lets the caller receive into it directly, with no
+        intermediate copy. :attr:`payload_filled` tells how many bytes of the
+        payload were received.
+
+        """
+        assert self.payload is None, "a payload is being received already"
+        payload = PayloadBuffer(size)
+        have = min(len(self.buffer), size)
+        if have:
+            with memoryview(payload) as target, memoryview(self.buffer) as source:
+                target[:have] = source[:have]
+            del self.buffer[:have]
+        self.payload = payload
+        self.payload_filled = have
+        return payload
+
+    def finish_payload(self) -> bytes:
+        """Return the payload started by :meth:`start_payload`, once complete.
+
+        Raises:
+            BufferError: If a buffer returned by :meth:`get_buffer` is still
+                in use.
+
+        """
+        payload = self.payload
+        assert payload is not None and self.payload_filled == len(payload)
+        self._release_view()
+        self.payload = None
+        return payload.take()
+
+    def get_buffer(self) -> memoryview | None:
+        """Return where the next received bytes belong, if not in the buffer.
+
+        While a payload is being received (see :meth:`start_payload`), return
+        a writable view of its missing part; the caller receives bytes into
+        it, then calls :meth:`buffer_updated`. Otherwise, return :obj:`None`:
+        the caller feeds bytes with :meth:`feed_data`.
+
+        The view is valid until the next call to a method of this reader.
+
+        """
+        payload = self.payload
+        if payload is None or self.eof:
+            return None
+        self._release_view()
+        with memoryview(payload) as view:
+            self.payload_view = view[self.payload_filled :]
+        return self.payload_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """Record that ``nbytes`` were received into the view from :meth:`get_buffer`.
 
         Raises:
             EOFError: If the end of the stream was already fed.
@@ -148,6 +212,42 @@ class StreamReader:
         """
         if self.eof:
             raise EOFError("stream ended")
+        view = self.payload_view
+        assert view is not None, "get_buffer() didn't return a buffer"
+        assert 0 <= nbytes <= len(view), f"{nbytes} bytes don't fit in {len(view)} bytes"
+        self._release_view()
+        self.payload_filled += nbytes
+
+    def _release_view(self) -> None:
+        view = self.payload_view
+        if view is not None:
+            self.payload_view = None
+            # If the caller still uses the view, e.g. an I/O operation still
+            # in progress, it stays valid; then finish_payload() fails rather
+            # than handing over bytes that could still change.
+            with contextlib.suppress(BufferError):
+                view.release()
+
+    def feed_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Append received bytes to the buffer, or to the payload being received.
+
+        Raises:
+            EOFError: If the end of the stream was already fed.
+
+        """
+        if self.eof:
+            raise EOFError("stream ended")
+        payload = self.payload
+        if payload is not None:
+            self._release_view()
+            filled = self.payload_filled
+            size = min(len(payload) - filled, len(data))
+            with memoryview(payload) as target, memoryview(data) as source:
+                target[filled : filled + size] = source[:size]
+                self.payload_filled = filled + size
+                if size < len(data):
+                    self.buffer += source[size:]
+            return
         self.buffer += data
 
     def feed_eof(self) -> None:
@@ -162,5 +262,9 @@ class StreamReader:
         self.eof = True
 
     def discard(self) -> None:
-        """Drop every buffered byte."""
+        """Drop every buffered byte, and the payload being received if any."""
         del self.buffer[:]
+        if self.payload is not None:
+            self._release_view()
+            self.payload = None
+            self.payload_filled = 0

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
 from .typing import BytesLike
 
@@ -66,7 +67,71 @@ def _apply_mask_python(data: BytesLike, mask: bytes) -> bytes:
     return (int.from_bytes(data, sys.byteorder) ^ key).to_bytes(size, sys.byteorder)
 
 
-try:
+class _PayloadBufferPython(bytearray):
+    """Pure-Python twin of :class:`websockets.speedups.PayloadBuffer`.
+
+    A writable buffer of ``size`` bytes that a frame's payload is received
+    into, unmasked in place, then turned into :class:`bytes` by :meth:`take`.
+    Unlike the C version, it's zero-filled when created and :meth:`take`
+    copies it.
+
+    """
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError("size must be positive or zero")
+        super().__init__(size)
+        self._taken = False
+
+    def _check_not_taken(self) -> None:
+        if self._taken:
+            raise ValueError("payload was taken already")
+
+    def unmask(self, start: int, end: int, mask: bytes) -> None:
+        """Unmask bytes ``start`` to ``end`` in place.
+
+        ``mask`` is the masking key of the whole payload: it's rotated to line
+        up with ``start``.
+
+        Raises:
+            ValueError: If ``mask`` isn't 4 bytes long or the range is invalid.
+
+        """
+        if len(mask) != 4:
+            raise ValueError(f"mask must contain 4 bytes, got {len(mask)} bytes")
+        self._check_not_taken()
+        if not 0 <= start <= end <= len(self):
+            raise ValueError(f"invalid range {start}:{end}")
+        shift = start % 4
+        with memoryview(self) as view:
+            unmasked = _apply_mask_python(view[start:end], mask[shift:] + mask[:shift])
+        self[start:end] = unmasked
+
+    def take(self) -> bytes:
+        """Return the payload as :class:`bytes`; the buffer becomes unusable.
+
+        Raises:
+            BufferError: If a view of the buffer still exists.
+            ValueError: If the payload was taken already.
+
+        """
+        self._check_not_taken()
+        data = bytes(self)
+        # Resizing fails while a view exists, like take() in C.
+        try:
+            del self[:]
+        except BufferError:
+            raise BufferError("payload buffer is still exported") from None
+        self._taken = True
+        return data
+
+
+if TYPE_CHECKING:
+    from .speedups import PayloadBuffer as PayloadBuffer
     from .speedups import apply_mask
-except ImportError:  # not compiled: see packages/ws-proto/hatch_build.py
-    apply_mask = _apply_mask_python
+else:
+    try:
+        from .speedups import PayloadBuffer, apply_mask
+    except ImportError:  # not compiled: see packages/ws-proto/hatch_build.py
+        PayloadBuffer = _PayloadBufferPython
+        apply_mask = _apply_mask_python

@@ -1,14 +1,26 @@
 """WebSocket connections on top of :mod:`asyncio`.
 
-:class:`Connection` is an :class:`asyncio.Protocol`: the event loop calls
-:meth:`~Connection.data_received` with bytes read from the socket, and the
-connection writes to an :class:`asyncio.Transport`. It holds no protocol
+:class:`Connection` is an :class:`asyncio.Protocol` and an
+:class:`asyncio.BufferedProtocol`: the event loop reads from the socket into
+the buffer that :meth:`~Connection.get_buffer` returns and calls
+:meth:`~Connection.buffer_updated`, and the connection writes to an
+:class:`asyncio.Transport`. It holds no protocol
 logic. It feeds bytes to a Sans-I/O :class:`~websockets.protocol.Protocol`,
 writes the bytes that the protocol returns, and wakes the coroutines waiting
 for what the protocol reported: messages, pongs, the end of the connection.
 
 Theory of operation
 ===================
+
+Reading
+-------
+
+Bytes are read into a buffer shared by every connection in the thread, then
+copied into the protocol's, which costs less than reading into a fresh
+:class:`bytes` object each time, as :meth:`~Connection.data_received` does.
+While the protocol receives a large frame payload, they're read straight
+into the payload instead (:meth:`~websockets.protocol.Protocol.get_buffer`):
+large messages aren't copied at all on their way to the application.
 
 Every path that changes the protocol's state ends with :meth:`_send_data`:
 it takes :meth:`~websockets.protocol.Protocol.data_to_send` and, when
@@ -59,6 +71,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
@@ -77,8 +90,28 @@ __all__ = ["Connection"]
 
 _ConnectionT = TypeVar("_ConnectionT", bound="Connection")
 
+# As large as what asyncio's transports read at once without a buffer.
+_READ_BUFFER_SIZE = 256 * 1024
 
-class Connection(asyncio.Protocol):
+
+class _ReadBuffer(threading.local):
+    """Buffer that connections read into, one per thread.
+
+    Event loops call :meth:`~Connection.buffer_updated` right after reading
+    into the buffer that :meth:`~Connection.get_buffer` returned, before
+    reading for another connection, so connections running in the same
+    thread can share one buffer.
+
+    """
+
+    def __init__(self) -> None:
+        self.view = memoryview(bytearray(_READ_BUFFER_SIZE))
+
+
+_read_buffer = _ReadBuffer()
+
+
+class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
     """Base class of asyncio WebSocket connections, for clients and servers.
 
     Applications get instances of its subclasses,
@@ -976,14 +1009,49 @@ class Connection(asyncio.Protocol):
         transport.set_write_buffer_limits(high, low)
         self.transport = transport
 
+    def get_buffer(self, sizehint: int) -> memoryview:
+        """Called by the event loop to get a buffer to read into.
+
+        Args:
+            sizehint: Ignored: asyncio doesn't make it meaningful.
+
+        Returns:
+            The missing part of the large frame payload being received, if
+            any; else a buffer shared by the connections of this thread.
+
+        """
+        view = self.protocol.get_buffer()
+        if view is None:
+            return _read_buffer.view
+        return view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """Called by the event loop after reading into the buffer from :meth:`get_buffer`.
+
+        Args:
+            nbytes: How many bytes were read, at the start of the buffer.
+
+        """
+        # The protocol has a buffer to read into iff get_buffer() returned
+        # it: only receiving data changes that.
+        if self.protocol.reader.payload_view is not None:
+            self.protocol.buffer_updated(nbytes)
+        else:
+            self.protocol.receive_data(_read_buffer.view[:nbytes])
+        self._data_processed()
+
     def data_received(self, data: bytes) -> None:
-        """Called by the event loop with data received from the network.
+        """Called with data received from the network, by an event loop that
+        doesn't support :class:`asyncio.BufferedProtocol`.
 
         Args:
             data: Bytes received.
 
         """
         self.protocol.receive_data(data)
+        self._data_processed()
+
+    def _data_processed(self) -> None:
         # Write first: pongs, the echo of a close frame, and other answers
         # from the protocol go out without waiting for the application.
         events = self.protocol.events_received()
