@@ -84,6 +84,7 @@ import logging
 import math
 import os
 import select
+import selectors
 import socket
 import ssl
 import threading
@@ -100,6 +101,7 @@ from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCo
 from ..http11 import Request, Response
 from ..protocol import CLOSED, OPEN, Event, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
+from ._hub import Hub, get_hub
 from .messages import Assembler
 
 __all__ = ["Connection"]
@@ -244,7 +246,18 @@ class Connection:
             self._poller.register(sock.fileno(), select.POLLIN)
 
         self.recv_events_thread: threading.Thread | None = None
-        """Thread reading from the socket, once the opening handshake succeeded."""
+        """Thread reading from the socket, once the opening handshake succeeded.
+
+        It's the thread of the connection on TLS sockets and the thread
+        shared by every connection on plain sockets.
+
+        """
+        # Hub reading from the socket instead of a thread of our own, once
+        # the opening handshake succeeded; see _hub.py. The hub's thread
+        # alone uses the attributes below.
+        self._hub: Hub | None = None
+        self._registered = False
+        self._keepalive_seq = -1
         # Exception with which reading from the socket failed, if any.
         self._lost_exc: Exception | None = None
         # Whether the TCP connection was aborted on purpose.
@@ -754,8 +767,7 @@ class Connection:
             # sending data frames instead mustn't fill memory until
             # close_timeout: frames beyond max_queue are dropped.
             self.recv_messages.cap()
-            with self._reading:
-                self._reading.notify()
+            self._reading_changed()
             if self.close_timeout is not None:
                 _watchdog.watch(time.monotonic() + self.close_timeout, self)
 
@@ -973,8 +985,7 @@ class Connection:
             _shutdown(self.socket, socket.SHUT_RDWR)
         # Wake up the reading thread if reading is paused: it must read EOF
         # and close the connection.
-        with self._reading:
-            self._reading.notify()
+        self._reading_changed()
 
     def _close_timed_out(self) -> None:
         """Abort the TCP connection: the peer didn't close it in time."""
@@ -987,15 +998,106 @@ class Connection:
     # Receiving
 
     def _start_reading(self) -> None:
-        """Start the thread that reads from the socket, and keepalive."""
+        """Start reading from the socket, and keepalive."""
         if self.ping_interval is not None:
             self._keepalive = Keepalive(self.ping_interval, self.ping_timeout, time.monotonic())
+        if _MSG_DONTWAIT is not None and type(self.socket) is socket.socket:
+            # The hub reads with MSG_DONTWAIT, on plain sockets only; see _hub.py.
+            hub = get_hub()
+            self._hub = hub
+            self.recv_events_thread = hub.thread
+            self.recv_messages.gate = hub.gate
+            hub.update(self)
+            return
         self.recv_events_thread = threading.Thread(
             target=self.recv_events,
             name=f"websockets reader {self.id}",
             daemon=True,
         )
         self.recv_events_thread.start()
+
+    def _reading_changed(self) -> None:
+        """Tell the reading thread that whether it must read may have changed."""
+        if self._hub is not None:
+            self._hub.update(self)
+        else:
+            with self._reading:
+                self._reading.notify()
+
+    def _hub_update(self) -> None:
+        """Register the socket with the hub when it must be read, unregister it otherwise.
+
+        This runs in the hub's thread.
+
+        """
+        hub = self._hub
+        assert hub is not None
+        with self._reading:
+            read = not self._read_paused or self._closing or self._aborted
+        if self._finishing:
+            read = False
+        if read and not self._registered:
+            hub.selector.register(self.socket, selectors.EVENT_READ, self)
+            self._registered = True
+            if self._keepalive is not None:
+                # Keepalive starts now, or resumes after a pause.
+                self._keepalive.reading_resumed(time.monotonic())
+                self._hub_keepalive()
+        elif not read and self._registered:
+            hub.selector.unregister(self.socket)
+            self._registered = False
+
+    def _hub_read(self) -> None:
+        """Read what the socket has; close the connection at EOF.
+
+        This runs in the hub's thread, when the socket is readable.
+
+        """
+        try:
+            try:
+                data = self.socket.recv(self.recv_bufsize, _MSG_DONTWAIT or 0)
+            except BlockingIOError:
+                return
+            except Exception as exc:
+                if not self._aborted:
+                    if self.debug:
+                        self.logger.debug("! error while receiving data", exc_info=True)
+                    self._lost_exc = exc
+                data = b""
+            if self._process_data(data):
+                return
+        except Exception:
+            self.logger.error("unexpected internal error", exc_info=True)
+        self._hub_finish()
+
+    def _hub_finish(self) -> None:
+        """Unregister the socket, then close the connection, in the hub's thread."""
+        hub = self._hub
+        assert hub is not None
+        if self._registered:
+            hub.selector.unregister(self.socket)
+            self._registered = False
+        self._keepalive_seq = -1
+        self._finish()
+
+    def _hub_keepalive(self) -> None:
+        """Run keepalive and schedule its next run, in the hub's thread."""
+        hub = self._hub
+        assert hub is not None
+        if not self._registered:
+            # Reading is paused: keepalive waits; _hub_update() resumes it.
+            self._keepalive_seq = -1
+            return
+        try:
+            timeout = self._run_keepalive()
+        except Exception:  # pragma: no cover
+            self.logger.error("unexpected internal error", exc_info=True)
+            self._hub_finish()
+            return
+        if timeout is None:
+            self._keepalive_seq = -1
+        else:
+            hub.schedule(self, time.monotonic() + timeout)
 
     def recv_events(self) -> None:
         """Read from the socket until the connection is closed, then close it.
@@ -1044,7 +1146,15 @@ class Connection:
                     self.logger.debug("! error while receiving data", exc_info=True)
                 self._lost_exc = exc
             data = b""
+        return self._process_data(data)
 
+    def _process_data(self, data: bytes) -> bool:
+        """Feed data read from the socket to the protocol, EOF if it's empty.
+
+        Returns:
+            :obj:`False` at EOF, :obj:`True` otherwise.
+
+        """
         with self.protocol_mutex:
             if data:
                 self.protocol.receive_data(data)
@@ -1146,18 +1256,35 @@ class Connection:
                     self.logger.debug("% received keepalive pong")
                 self._keepalive.pong_received(pong_timestamp)
                 self._keepalive_ping = None
+                if self._hub is not None and self._registered:
+                    # The next ping may be due before the pong's deadline,
+                    # for which keepalive is scheduled.
+                    self._hub_keepalive_later()
         self.latency = latency
+
+    def _hub_keepalive_later(self) -> None:
+        """Schedule keepalive at its deadline, in the hub's thread."""
+        keepalive, hub = self._keepalive, self._hub
+        if keepalive is None or hub is None:  # pragma: no cover
+            return
+        deadline = keepalive.deadline
+        if deadline is not None:
+            hub.schedule(self, deadline)
 
     def _pause_reading(self) -> None:
         """Stop reading from the network: the queue of frames is full."""
         with self._reading:
             self._read_paused = True
+        if self._hub is not None:
+            self._hub.update(self)
 
     def _resume_reading(self) -> None:
         """Read from the network again: the queue of frames drained."""
         with self._reading:
             self._read_paused = False
             self._reading.notify()
+        if self._hub is not None:
+            self._hub.update(self)
 
     # Closing
 

@@ -20,6 +20,7 @@ from .._assembly import FrameQueue
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
 from ..typing import Data
+from ._hub import WakeGate
 from .utils import Deadline
 
 __all__ = ["Assembler"]
@@ -46,6 +47,8 @@ class Assembler(FrameQueue):
         resume: Called without arguments to start reading again. It runs in
             the thread that calls :meth:`get` or :meth:`get_iter`, with the
             assembler's lock held: it must not block.
+        gate: Gate through which :meth:`put` wakes up a reader; :obj:`None`
+            wakes it up at once.
 
     Raises:
         ValueError: If ``low`` is negative or if ``high`` is lower than
@@ -59,11 +62,20 @@ class Assembler(FrameQueue):
         low: int | None = None,
         pause: Callable[[], Any] = lambda: None,
         resume: Callable[[], Any] = lambda: None,
+        gate: WakeGate | None = None,
     ) -> None:
         super().__init__(high, low, pause, resume)
         # Protects the state of the queue; readers wait on it for put() or
         # close().
         self._cond = threading.Condition()
+        self.gate = gate
+        # Whether a reader waits for a frame and wasn't woken up yet, and
+        # whether it's in line at the gate.
+        self._waiting = False
+        self._in_line = False
+        # Admission by the gate of the reader that it woke up last, until
+        # that reader comes back.
+        self._admission: list[float | bool] | None = None
 
     def __len__(self) -> int:
         """Number of frames waiting in the queue."""
@@ -100,6 +112,8 @@ class Assembler(FrameQueue):
 
         """
         deadline = Deadline(timeout)
+        if self._admission is not None:
+            self._leave()
         with self._cond:
             if self._get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
@@ -113,7 +127,7 @@ class Assembler(FrameQueue):
                         remaining = deadline.timeout(raise_if_elapsed=False)
                         if remaining == 0:
                             raise TimeoutError(f"timed out after {timeout} seconds")
-                        self._cond.wait(remaining)
+                        self._wait(remaining)
                         continue
                     if self._text is None:
                         if frame.fin:
@@ -163,6 +177,8 @@ class Assembler(FrameQueue):
                 message isn't valid UTF-8.
 
         """
+        if self._admission is not None:
+            self._leave()
         with self._cond:
             if self._get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
@@ -187,7 +203,7 @@ class Assembler(FrameQueue):
                     while frame is None:
                         if self.closed:
                             raise EOFError("stream of frames ended")
-                        self._cond.wait()
+                        self._wait(None)
                         frame = self._pop()
                     if self._text is None:
                         self._text = frame.opcode is OP_TEXT
@@ -227,8 +243,8 @@ class Assembler(FrameQueue):
         with self._cond:
             if self.closed:
                 raise EOFError("stream of frames ended")
-            if self._enqueue(frame):
-                self._cond.notify()
+            if self._enqueue(frame) and self._waiting:
+                self._wake_reader()
 
     def cap(self) -> None:
         """Turn flow control off and cap the queue at the high-water mark instead.
@@ -255,4 +271,60 @@ class Assembler(FrameQueue):
             if self.closed:
                 return
             self.closed = True
+            self._waiting = False
             self._cond.notify_all()
+        if self._admission is not None:
+            self._leave()
+
+    # Waking up the reader. A reader waits only in _wait(); whoever wakes it
+    # up clears _waiting, with the lock held, so it's woken up only once.
+
+    def _wait(self, timeout: float | None) -> None:
+        """Wait until put() or close() wakes us up. Call it with the lock held."""
+        self._waiting = True
+        try:
+            self._cond.wait(timeout)
+        finally:
+            # Timed out, or interrupted: a gate that admits us later finds
+            # that nobody waits and lets the next reader in line in.
+            self._waiting = False
+
+    def _wake_reader(self) -> None:
+        """Wake up the waiting reader, through the gate. Call it with the lock held."""
+        gate = self.gate
+        if gate is None:
+            self._waiting = False
+            self._cond.notify()
+            return
+        if self._in_line:
+            return
+        admission = gate.admit(self._admitted)
+        if admission is None:
+            self._in_line = True
+            return
+        self._take_admission(admission)
+
+    def _admitted(self, admission: list[float | bool]) -> bool:
+        """The gate's callback: our turn came. Return whether a reader was woken up."""
+        with self._cond:
+            self._in_line = False
+            if not self._waiting:
+                return False
+            self._take_admission(admission)
+            return True
+
+    def _take_admission(self, admission: list[float | bool]) -> None:
+        previous, self._admission = self._admission, admission
+        if previous is not None and self.gate is not None:  # pragma: no cover
+            # The reader didn't come back since its last admission, e.g. it
+            # was reading with a timeout; that one ends now.
+            self.gate.end(previous)
+        self._waiting = False
+        self._cond.notify()
+
+    def _leave(self) -> None:
+        """End the admission of the reader, which is back, or gone."""
+        with self._cond:
+            admission, self._admission = self._admission, None
+        if admission is not None and self.gate is not None:
+            self.gate.leave(admission)
