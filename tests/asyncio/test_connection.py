@@ -256,6 +256,25 @@ class LargeMessageTests(ConnectionTestCase):
         self.assertEqual(await client.recv(), binary[: 2**20])
         self.assertEqual(await client.recv(), text[:100000])
 
+    async def test_small_and_large_messages_in_order(self) -> None:
+        large = os.urandom(200000)
+        messages = [b"a", large, b"b", b"c", os.urandom(70000), b"d"]
+        written: list[Any] = []
+        write = self.server.transport.write
+
+        def record(data: Any) -> None:
+            written.append(data)
+            write(data)
+
+        self.server.transport.write = record  # type: ignore[method-assign]
+        # Sent within one turn of the event loop: the writes are coalesced.
+        await asyncio.gather(*(self.server.send(message) for message in messages))
+        for message in messages:
+            self.assertEqual(await self.client.recv(), message)
+        # Small chunks were joined, large payloads written as they are.
+        self.assertTrue(any(data is large for data in written))
+        self.assertLess(len(written), 2 * len(messages))
+
     async def test_tls(self) -> None:
         client, server = await self.make_pair(tls=True, max_size=None)
         message = os.urandom(2**20)

@@ -366,6 +366,18 @@ class TestSerialize:
         frame = Frame(OP_BINARY, b"", fin=False)
         assert frame.serialize(mask=False) == b"\x02\x00"
 
+    def test_parts_unmasked(self) -> None:
+        data = b"x" * 70000
+        header, payload = Frame(OP_BINARY, data).serialize_parts(mask=False)
+        assert header == b"\x82\x7f\x00\x00\x00\x00\x00\x01\x11\x70"
+        assert payload is data  # not copied
+
+    @pytest.mark.usefixtures("rfc_mask")
+    def test_parts_masked(self) -> None:
+        header, payload = Frame(OP_TEXT, b"Hello").serialize_parts(mask=True)
+        assert header == b"\x81\x85" + RFC_MASK
+        assert payload == b"\x7f\x9f\x4d\x51\x58"
+
     def test_random_masking_key(self) -> None:
         first = Frame(OP_TEXT, b"Hello").serialize(mask=True)
         second = Frame(OP_TEXT, b"Hello").serialize(mask=True)

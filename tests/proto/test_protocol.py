@@ -491,6 +491,29 @@ class TestSending:
         assert raw[0] == 0x82 and raw[1] == 0x80 | 7
         assert unmask_output(raw) == b"payload"
 
+    def test_large_payload_not_copied(self) -> None:
+        data = b"x" * 65536
+        s = server()
+        s.send_binary(data)
+        header, payload = s.data_to_send()
+        assert header == b"\x82\x7f" + struct.pack("!Q", 65536)
+        assert payload is data
+
+    def test_large_masked_payload(self) -> None:
+        data = bytes(range(256)) * 300
+        c = client()
+        c.send_binary(data)
+        header, payload = c.data_to_send()
+        assert unmask_output(header + payload) == data
+
+    def test_large_mutable_payload_copied(self) -> None:
+        data = bytearray(b"x" * 65536)
+        s = server()
+        s.send_binary(data)
+        (raw,) = s.data_to_send()
+        data[:] = b"y" * 65536  # the application reuses its buffer
+        assert raw[10:] == b"x" * 65536
+
     def test_fragmented(self) -> None:
         s = server()
         s.send_text(b"Hel", fin=False)

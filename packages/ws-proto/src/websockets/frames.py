@@ -451,6 +451,28 @@ class Frame:
             ProtocolError: If the frame contains incorrect values.
 
         """
+        header, payload = self.serialize_parts(mask=mask, extensions=extensions)
+        return b"".join((header, payload))
+
+    def serialize_parts(
+        self,
+        *,
+        mask: bool,
+        extensions: Sequence[Extension] | None = None,
+    ) -> tuple[bytes, BytesLike]:
+        """Serialize a WebSocket frame into its header and its payload.
+
+        Writing them one after the other saves copying a large payload into
+        the serialized frame, which :meth:`serialize` does.
+
+        Args and exceptions are those of :meth:`serialize`.
+
+        Returns:
+            The header, with the masking key if ``mask``; the payload, masked
+            if ``mask``, which may be the frame's (or an extension's) data
+            itself, not a copy.
+
+        """
         self.check()
         frame = self
         for extension in extensions or ():
@@ -474,8 +496,8 @@ class Frame:
 
         if mask:
             key = _next_masking_key()
-            return b"".join((header, key, apply_mask(frame.data, key)))
-        return b"".join((header, frame.data))
+            return header + key, apply_mask(frame.data, key)
+        return header, frame.data
 
     def check(self) -> None:
         """Check that reserved bits and opcode have acceptable values.

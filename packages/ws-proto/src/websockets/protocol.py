@@ -140,6 +140,7 @@ _SECOND_BYTE_RANGES = {
 
 # From this many bytes still to receive, a frame's payload is received into
 # its final bytes object rather than through the buffer (see get_buffer).
+# From this size, a payload to send isn't copied into its frame.
 _DIRECT_PAYLOAD_SIZE = 65536
 
 __all__ = [
@@ -1028,7 +1029,17 @@ class Protocol:
         """Serialize a frame and queue it for sending."""
         if self.debug:
             self.logger.debug("> %s", frame)
-        self.writes.append(frame.serialize(mask=self.side is CLIENT, extensions=self.extensions))
+        header, payload = frame.serialize_parts(
+            mask=self.side is CLIENT, extensions=self.extensions
+        )
+        if len(payload) < _DIRECT_PAYLOAD_SIZE or type(payload) is not bytes:
+            # Join: one chunk to write. Also copy mutable data, which the
+            # application may change after sending it.
+            self.writes.append(b"".join((header, payload)))
+        else:
+            # Don't copy a large payload into the frame: send it as is.
+            self.writes.append(header)
+            self.writes.append(payload)
 
     def send_eof(self) -> None:
         """Queue the end of the data stream: half-close the TCP connection."""
