@@ -1306,8 +1306,10 @@ class Connection:
             self._socket_done = True
             if self._writing:
                 # Wake up the thread blocked on writing, then wait until it
-                # isn't using the socket, before closing it.
-                self._abort()
+                # isn't using the socket, before closing it. This isn't an
+                # abort: EOF arrived, and the writer may just be done.
+                with contextlib.suppress(OSError):
+                    _shutdown(self.socket, socket.SHUT_RDWR)
                 while self._writing:
                     self._write_cond.wait()
             self._outgoing.clear()
