@@ -611,6 +611,16 @@ def test_keepalive_sends_pings() -> None:
         assert client.state is OPEN
 
 
+def test_keepalive_pings_at_interval_shorter_than_timeout() -> None:
+    """After a pong, the next ping is due before the pong deadline was."""
+    with raw_pair(ping_interval=10 * MS, ping_timeout=2 * JOIN_TIMEOUT) as (client, peer):
+        for _ in range(3):
+            ping = peer.receive_frame()
+            assert ping.opcode is OP_PING
+            peer.send_frame(Frame(OP_PONG, ping.data))
+        assert client.state is OPEN
+
+
 def test_keepalive_timeout() -> None:
     with raw_pair(ping_interval=10 * MS, ping_timeout=20 * MS, close_timeout=20 * MS) as (
         client,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 import time
 import unittest.mock
+from collections.abc import Callable
 
 import pytest
 
 from websockets.exceptions import ConcurrencyError
 from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
+from websockets.sync._hub import WakeGate
 from websockets.sync.messages import Assembler
 
 from .utils import JOIN_TIMEOUT, MS, start_thread
@@ -315,3 +317,62 @@ def test_put_after_close() -> None:
     assembler.close()  # no effect
     with pytest.raises(EOFError):
         assembler.put(text("late"))
+
+
+# Waking up readers through a gate
+
+
+def test_gate_wakes_readers_one_at_a_time() -> None:
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    first, second = Assembler(gate=gate), Assembler(gate=gate)
+    results: dict[str, object] = {}
+
+    def read(name: str, assembler: Assembler) -> None:
+        results[name] = assembler.get(timeout=JOIN_TIMEOUT)
+
+    first_reader = start_thread(read, "first", first)
+    second_reader = start_thread(read, "second", second)
+    wait_for(lambda: first._waiting and second._waiting)
+    first.put(text("one"))
+    first_reader.join(JOIN_TIMEOUT)
+    assert results["first"] == "one"
+    # The first reader holds the gate's only admission until it's back.
+    second.put(text("two"))
+    assert second._in_line
+    assert "second" not in results
+    # Coming back to read lets the second reader in.
+    with pytest.raises(TimeoutError):
+        first.get(timeout=0)
+    second_reader.join(JOIN_TIMEOUT)
+    assert results["second"] == "two"
+
+
+def test_gate_reader_in_line_times_out() -> None:
+    """A reader whose timeout ends while it's in line gets its message anyway."""
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    admission = gate.admit(lambda admission: True)
+    assert admission is not None
+    assembler = Assembler(gate=gate)
+    later(MS, assembler.put, text("late"))
+    assert assembler.get(timeout=20 * MS) == "late"
+    # The admission that comes later finds nobody waiting and is given back.
+    gate.leave(admission)
+    assert gate.admit(lambda admission: True) is not None
+
+
+def test_gate_admission_ends_when_closed() -> None:
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    assembler = Assembler(gate=gate)
+    reader = start_thread(assembler.get, JOIN_TIMEOUT)
+    wait_for(lambda: assembler._waiting)
+    assembler.put(text("one"))
+    reader.join(JOIN_TIMEOUT)
+    assembler.close()
+    assert gate.admit(lambda admission: True) is not None
+
+
+def wait_for(predicate: Callable[[], object]) -> None:
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(MS)

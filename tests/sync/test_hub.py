@@ -1,0 +1,171 @@
+"""Tests for websockets.sync._hub: the shared reading thread and its wake gate."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from websockets.protocol import OPEN, SERVER, Protocol
+from websockets.sync._hub import WakeGate, get_hub
+from websockets.sync.client import connect
+from websockets.sync.connection import Connection
+from websockets.sync.server import ServerConnection
+
+from .utils import CLIENT_CONTEXT, JOIN_TIMEOUT, MS, SERVER_CONTEXT, get_uri, run_server
+
+
+class Waker:
+    """A gate callback that records its admissions."""
+
+    def __init__(self, waiting: bool = True) -> None:
+        self.waiting = waiting
+        self.admissions: list[list[float | bool]] = []
+
+    def __call__(self, admission: list[float | bool]) -> bool:
+        if not self.waiting:
+            return False
+        self.admissions.append(admission)
+        return True
+
+
+# WakeGate
+
+
+def test_gate_admits_up_to_limit() -> None:
+    gate = WakeGate(limit=2, expiry=JOIN_TIMEOUT)
+    first, second, third = Waker(), Waker(), Waker()
+    assert gate.admit(first) is not None
+    assert gate.admit(second) is not None
+    assert gate.admit(third) is None
+    assert third.admissions == []
+
+
+def test_gate_leave_admits_next_in_line() -> None:
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    first, second, third = Waker(), Waker(), Waker()
+    admission = gate.admit(first)
+    assert admission is not None
+    assert gate.admit(second) is None
+    assert gate.admit(third) is None
+    gate.leave(admission)
+    # The line is first come, first served.
+    assert len(second.admissions) == 1
+    assert third.admissions == []
+    gate.leave(second.admissions[0])
+    assert len(third.admissions) == 1
+
+
+def test_gate_leave_twice_counts_once() -> None:
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    admission = gate.admit(Waker())
+    assert admission is not None
+    gate.leave(admission)
+    gate.leave(admission)
+    assert gate.admit(Waker()) is not None
+    assert gate.admit(Waker()) is None
+
+
+def test_gate_skips_threads_that_stopped_waiting() -> None:
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    gone, next_one = Waker(waiting=False), Waker()
+    admission = gate.admit(Waker())
+    assert admission is not None
+    assert gate.admit(gone) is None
+    assert gate.admit(next_one) is None
+    gate.leave(admission)
+    # The admission that nobody took goes to the next thread in line.
+    assert len(next_one.admissions) == 1
+
+
+def test_gate_admissions_expire() -> None:
+    """A thread that doesn't come back can't hold its place forever."""
+    gate = WakeGate(limit=1, expiry=10 * MS)
+    waiting = Waker()
+    assert gate.admit(Waker()) is not None
+    assert gate.admit(waiting) is None
+    deadline = gate.deadline()
+    assert deadline is not None
+    assert deadline <= time.monotonic() + 10 * MS
+    time.sleep(max(0, deadline - time.monotonic()) + MS)
+    gate.run()
+    assert len(waiting.admissions) == 1
+
+
+def test_gate_deadline_without_line() -> None:
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    assert gate.deadline() is None
+    assert gate.admit(Waker()) is not None
+    # Nobody waits in line: there's nothing to wake up later.
+    assert gate.deadline() is None
+
+
+# Hub
+
+
+def test_hub_reads_plain_sockets() -> None:
+    """Connections on plain sockets share the hub's thread."""
+    hub = get_hub()
+    assert get_hub() is hub
+    connections = []
+    for _ in range(2):
+        sock, peer = socket.socketpair()
+        connection = Connection(sock, Protocol(SERVER, state=OPEN))
+        connection._start_reading()
+        connections.append((connection, peer))
+    try:
+        for connection, _peer in connections:
+            assert connection.recv_events_thread is hub.thread
+            assert connection.recv_messages.gate is hub.gate
+    finally:
+        for connection, peer in connections:
+            peer.close()
+            assert connection._closed.wait(JOIN_TIMEOUT)
+
+
+def test_hub_leaves_tls_connections_their_own_thread() -> None:
+    threads: list[threading.Thread | None] = []
+
+    def handler(websocket: ServerConnection) -> None:
+        threads.append(websocket.recv_events_thread)
+        websocket.send("done")
+
+    with (
+        run_server(handler, ssl=SERVER_CONTEXT) as server,
+        connect(get_uri(server, secure=True), ssl=CLIENT_CONTEXT) as client,
+    ):
+        assert client.recv(timeout=JOIN_TIMEOUT) == "done"
+        assert client.recv_events_thread is not get_hub().thread
+    (thread,) = threads
+    assert thread is not None
+    assert thread is not get_hub().thread
+
+
+def test_hub_handlers_blocked_elsewhere_do_not_stop_others() -> None:
+    """More handlers than the gate admits block outside recv(); others go on."""
+    blocked = get_hub().gate.limit + 2
+    release = threading.Event()
+
+    def handler(websocket: ServerConnection) -> None:
+        for message in websocket:
+            if message == "block":
+                # Admitted by the gate, and never back in recv() for a while.
+                release.wait(JOIN_TIMEOUT)
+            websocket.send(message)
+
+    with run_server(handler) as server:
+        clients = [connect(get_uri(server)) for _ in range(blocked)]
+        try:
+            for client in clients:
+                client.send("block")
+            # Give the handlers time to take their messages and block.
+            time.sleep(20 * MS)
+            with connect(get_uri(server)) as other:
+                for index in range(3):
+                    other.send(str(index))
+                    assert other.recv(timeout=JOIN_TIMEOUT) == str(index)
+        finally:
+            release.set()
+            for client in clients:
+                assert client.recv(timeout=JOIN_TIMEOUT) == "block"
+                client.close()
