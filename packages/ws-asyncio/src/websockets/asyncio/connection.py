@@ -828,7 +828,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
 
         """
         write = self.transport.write
-        if len(chunks) == 1:
+        if len(chunks) == 1 and len(chunks[0]) < _LARGE_WRITE:
             write(chunks[0])
             return
         small: list[bytes] = []
@@ -839,7 +839,9 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             if small:
                 write(small[0] if len(small) == 1 else b"".join(small))
                 small = []
-            write(chunk)
+            # Transports slice what the socket didn't take to buffer it:
+            # slicing a memoryview doesn't copy, slicing bytes does.
+            write(memoryview(chunk))
         if small:
             write(small[0] if len(small) == 1 else b"".join(small))
 
