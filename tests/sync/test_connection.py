@@ -144,6 +144,12 @@ def raw_pair(
         peer.sock.close()
 
 
+@pytest.fixture(params=["thread", "hub"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the test with the client reading in a thread of its own, then with the hub."""
+    monkeypatch.setattr(ClientConnection, "_use_hub", request.param == "hub")
+
+
 @pytest.fixture
 def pair() -> Iterator[tuple[ClientConnection, Connection]]:
     with connection_pair() as pair:
@@ -584,6 +590,7 @@ def test_pong(pair: tuple[ClientConnection, Connection]) -> None:
         assert peer.receive_frame().data == "café".encode()
 
 
+@pytest.mark.usefixtures("reader")
 def test_pings_answered_automatically() -> None:
     with raw_pair() as (_client, peer):
         peer.send_frame(Frame(OP_PING, b"hello"))
@@ -594,6 +601,7 @@ def test_pings_answered_automatically() -> None:
 # Keepalive
 
 
+@pytest.mark.usefixtures("reader")
 def test_keepalive() -> None:
     with connection_pair(client_kwargs={"ping_interval": 10 * MS}) as (client, _server):
         deadline = time.monotonic() + JOIN_TIMEOUT
@@ -603,6 +611,7 @@ def test_keepalive() -> None:
         assert client.state is OPEN
 
 
+@pytest.mark.usefixtures("reader")
 def test_keepalive_sends_pings() -> None:
     with raw_pair(ping_interval=10 * MS, ping_timeout=None) as (client, peer):
         # Without ping_timeout, pings go out every ping_interval unanswered.
@@ -611,6 +620,7 @@ def test_keepalive_sends_pings() -> None:
         assert client.state is OPEN
 
 
+@pytest.mark.usefixtures("reader")
 def test_keepalive_pings_at_interval_shorter_than_timeout() -> None:
     """After a pong, the next ping is due before the pong deadline was."""
     with raw_pair(ping_interval=10 * MS, ping_timeout=2 * JOIN_TIMEOUT) as (client, peer):
@@ -621,6 +631,7 @@ def test_keepalive_pings_at_interval_shorter_than_timeout() -> None:
         assert client.state is OPEN
 
 
+@pytest.mark.usefixtures("reader")
 def test_keepalive_timeout() -> None:
     with raw_pair(ping_interval=10 * MS, ping_timeout=20 * MS, close_timeout=20 * MS) as (
         client,
@@ -635,6 +646,7 @@ def test_keepalive_timeout() -> None:
             client.recv(timeout=JOIN_TIMEOUT)
 
 
+@pytest.mark.usefixtures("reader")
 def test_keepalive_while_reading_is_paused() -> None:
     """A pong that waits behind messages the application didn't read yet is fine."""
     with raw_pair(tcp=True, ping_interval=20 * MS, ping_timeout=20 * MS, max_queue=1) as (
@@ -659,6 +671,7 @@ def test_keepalive_while_reading_is_paused() -> None:
         assert peer.receive_frame().opcode is OP_PING
 
 
+@pytest.mark.usefixtures("reader")
 def test_keepalive_when_peer_does_not_read() -> None:
     """A peer that floods pings and reads no pongs can't stop keepalive."""
     with raw_pair(
@@ -686,6 +699,7 @@ def test_keepalive_when_peer_does_not_read() -> None:
         flooder.join(JOIN_TIMEOUT)
 
 
+@pytest.mark.usefixtures("reader")
 def test_ping_flood_while_writing() -> None:
     """A peer flooding pings while we're blocked writing leaves one pong queued."""
     with raw_pair(tcp=True, buffer_size=4096) as (client, peer):
@@ -780,6 +794,7 @@ def test_backpressure() -> None:
         assert not server.recv_messages.paused
 
 
+@pytest.mark.usefixtures("reader")
 def test_close_while_reading_is_paused() -> None:
     with connection_pair(
         client_kwargs={"close_timeout": JOIN_TIMEOUT},

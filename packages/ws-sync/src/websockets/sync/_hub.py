@@ -17,7 +17,7 @@ fewer messages per second than one with a single connection.
 
 So two things change, for connections on plain sockets:
 
-* :class:`Hub`: one thread, shared by every such connection of the process,
+* :class:`Hub`: one thread, shared by every such server connection of the process,
   waits for their sockets with :mod:`selectors`, reads without blocking
   (``MSG_DONTWAIT``: the sockets stay in blocking mode for the application's
   threads), feeds the protocols and runs keepalive. It's the reading thread
@@ -128,6 +128,11 @@ class WakeGate:
 
     def run(self) -> None:
         """Wake up threads in line while there's room, e.g. after admissions expired."""
+        # Reading the line without the lock is a shortcut for the usual case.
+        # Threads join the line only in the hub's thread, which calls run()
+        # after each batch of reads: none is forgotten.
+        if not self._line:
+            return
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -144,6 +149,8 @@ class WakeGate:
 
     def deadline(self) -> float | None:
         """When the oldest admission expires, if threads wait in line."""
+        if not self._line:
+            return None
         with self._lock:
             if not self._line or not self._admitted:
                 return None

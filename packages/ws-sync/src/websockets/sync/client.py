@@ -68,6 +68,10 @@ class ClientConnection(Connection):
 
     """
 
+    # A client process seldom holds many connections: a reading thread of
+    # its own costs it less per message than the hub.
+    _use_hub = False
+
     def __init__(
         self,
         sock: socket.socket,

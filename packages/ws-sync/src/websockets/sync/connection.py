@@ -11,12 +11,20 @@ Theory of operation
 Threads
 -------
 
-Once the opening handshake succeeded, a thread per connection reads from the
-socket (:meth:`~Connection.recv_events`). It feeds what it reads to the
-protocol, puts data frames in an :class:`~websockets.sync.messages.Assembler`
-where :meth:`~Connection.recv` finds them, acknowledges pongs, and sends
-keepalive pings: it waits for the socket to become readable, with a timeout
-that ends when the next keepalive ping or pong is due. Nothing polls.
+Once the opening handshake succeeded, a reading thread reads from the
+socket. It feeds what it reads to the protocol, puts data frames in an
+:class:`~websockets.sync.messages.Assembler` where :meth:`~Connection.recv`
+finds them, acknowledges pongs, and sends keepalive pings: it waits for the
+socket to become readable, with a timeout that ends when the next keepalive
+ping or pong is due. Nothing polls.
+
+On the server side, on plain sockets, the reading thread is one thread
+shared by every such connection of the process, the hub, which waits for all
+their sockets at once; it wakes up the threads waiting in
+:meth:`~Connection.recv` a few at a time, so that many busy connections don't
+keep hundreds of threads fighting for the GIL (see ``_hub.py``). Clients, and
+TLS connections, whose records can't be read without blocking, have a
+reading thread each (:meth:`~Connection.recv_events`).
 
 The opening handshake itself runs in the thread that opens the connection:
 the thread calling :func:`~websockets.sync.client.connect`, or the server's
@@ -144,6 +152,12 @@ class Connection:
 
     recv_bufsize = 65536
     """How many bytes the reading thread asks the socket for at once."""
+
+    # Whether the hub reads from plain sockets, rather than a thread of the
+    # connection's own. It pays off with many connections, which servers
+    # have; with one, the hub's bookkeeping costs about a fifth more CPU per
+    # message than a thread waiting in poll(): clients keep their thread.
+    _use_hub = True
 
     def __init__(
         self,
@@ -1001,7 +1015,7 @@ class Connection:
         """Start reading from the socket, and keepalive."""
         if self.ping_interval is not None:
             self._keepalive = Keepalive(self.ping_interval, self.ping_timeout, time.monotonic())
-        if _MSG_DONTWAIT is not None and type(self.socket) is socket.socket:
+        if self._use_hub and _MSG_DONTWAIT is not None and type(self.socket) is socket.socket:
             # The hub reads with MSG_DONTWAIT, on plain sockets only; see _hub.py.
             hub = get_hub()
             self._hub = hub
