@@ -18,7 +18,7 @@ fewer messages per second than one with a single connection.
 So two things change, for connections on plain sockets:
 
 * :class:`Hub`: one thread, shared by every such server connection of the process,
-  waits for their sockets with :mod:`selectors`, reads without blocking
+  waits for their sockets with epoll (:mod:`selectors` elsewhere), reads without blocking
   (``MSG_DONTWAIT``: the sockets stay in blocking mode for the application's
   threads), feeds the protocols and runs keepalive. It's the reading thread
   of each of these connections: the theory of operation of
@@ -46,12 +46,13 @@ import heapq
 import itertools
 import logging
 import os
+import select
 import selectors
 import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -83,6 +84,15 @@ class WakeGate:
     def __init__(self, limit: int, expiry: float) -> None:
         self.limit = limit
         self.expiry = expiry
+        self.bypass = False
+        """Whether readers are woken up at once, without admissions.
+
+        The hub sets it while it reads from no more connections than
+        ``limit``: with a reader each, they couldn't fill the gate anyway, and
+        admissions would only cost time. When it's cleared, readers woken up
+        meanwhile may run on top of ``limit`` until they come back.
+
+        """
         self._lock = threading.Lock()
         # Admissions that count, oldest first: [time admitted, still counts].
         # An admission that ends is marked and dropped when it reaches the
@@ -107,6 +117,9 @@ class WakeGate:
 
         """
         with self._lock:
+            if self._count < self.limit and not self._line:
+                # There's room: no admission needs to expire.
+                return self._admit(time.monotonic())
             now = time.monotonic()
             self._expire(now)
             if self._count < self.limit and not self._line:
@@ -125,6 +138,11 @@ class WakeGate:
             if admission[1]:
                 admission[1] = False
                 self._count -= 1
+                # Drop ended admissions at the front now: while there's room,
+                # admit() doesn't call _expire(), which would.
+                admitted = self._admitted
+                while admitted and not admitted[0][1]:
+                    admitted.popleft()
 
     def run(self) -> None:
         """Wake up threads in line while there's room, e.g. after admissions expired."""
@@ -182,12 +200,18 @@ class Hub:
     """
 
     def __init__(self) -> None:
-        self.selector = selectors.DefaultSelector()
+        # epoll directly rather than through selectors, whose bookkeeping
+        # (a SelectorKey and a tuple per event, a dict lookup per fd) was a
+        # measurable share of the CPU time of a round trip on one connection.
+        self._poller: _Poller = select.epoll() if hasattr(select, "epoll") else _SelectorPoller()
+        # Connections by file descriptor of their registered socket.
+        self._connections: dict[int, Connection] = {}
         # Other threads write a byte here to wake up the hub's thread.
         self._wakeup_reader, self._wakeup_writer = socket.socketpair()
         self._wakeup_reader.setblocking(False)
         self._wakeup_writer.setblocking(False)
-        self.selector.register(self._wakeup_reader, selectors.EVENT_READ, None)
+        self._wakeup_fd = self._wakeup_reader.fileno()
+        self._poller.register(self._wakeup_fd, select.POLLIN)
         self._lock = threading.Lock()
         # Connections whose registration must be brought up to date.
         self._requests: list[Connection] = []
@@ -197,8 +221,23 @@ class Hub:
         self._timers: list[tuple[float, int, Connection]] = []
         self._sequence = itertools.count()
         self.gate = WakeGate(limit=8, expiry=0.005)
+        self.gate.bypass = True
         self.thread = threading.Thread(target=self._run, name="websockets hub", daemon=True)
         self.thread.start()
+
+    def register(self, connection: Connection, fd: int) -> None:
+        """Read from the connection's socket, whose descriptor is ``fd``; in the hub's thread."""
+        self._poller.register(fd, select.POLLIN)
+        self._connections[fd] = connection
+        self.gate.bypass = len(self._connections) <= self.gate.limit
+
+    def unregister(self, fd: int) -> None:
+        """Stop reading from a socket registered with :meth:`register`; in the hub's thread."""
+        del self._connections[fd]
+        self.gate.bypass = len(self._connections) <= self.gate.limit
+        # OSError: the socket was closed already, which unregistered it.
+        with contextlib.suppress(OSError):
+            self._poller.unregister(fd)
 
     def update(self, connection: Connection) -> None:
         """Bring the registration of a connection up to date, from any thread."""
@@ -221,30 +260,36 @@ class Hub:
         heapq.heappush(self._timers, (when, sequence, connection))
 
     def _run(self) -> None:
-        select = self.selector.select
+        poll = self._poller.poll
+        connections = self._connections
+        wakeup_fd = self._wakeup_fd
+        timers = self._timers
+        gate = self.gate
         while True:
             try:
-                timeout = self._timeout()
-                for key, _ in select(timeout):
-                    connection: Connection | None = key.data
-                    if connection is None:
+                # What runs between waking up an application thread and
+                # blocking in poll() delays that thread, which needs the GIL:
+                # keep it short when nothing is due.
+                timeout: float | None = None
+                if timers:
+                    timeout = timers[0][0] - time.monotonic()
+                    if timeout <= 0:
+                        self._run_timers()
+                        timeout = self._timeout()
+                if gate._line:
+                    gate.run()
+                    timeout = self._timeout()
+                for fd, _ in poll(timeout):
+                    if fd == wakeup_fd:
                         self._take_requests()
                     else:
-                        connection._hub_read()
-                self._run_timers()
-                self.gate.run()
+                        connection = connections.get(fd)
+                        # None: unregistered by an earlier event of this batch.
+                        if connection is not None:
+                            connection._hub_read()
             except Exception:  # pragma: no cover
                 # A bug; don't let it stop every connection of the process.
                 logging.getLogger("websockets").error("error in the hub", exc_info=True)
-
-    def _timeout(self) -> float | None:
-        deadline = self.gate.deadline()
-        if self._timers:
-            when = self._timers[0][0]
-            deadline = when if deadline is None else min(deadline, when)
-        if deadline is None:
-            return None
-        return max(0.0, deadline - time.monotonic())
 
     def _take_requests(self) -> None:
         with contextlib.suppress(BlockingIOError):
@@ -256,6 +301,15 @@ class Hub:
         for connection in requests:
             connection._hub_update()
 
+    def _timeout(self) -> float | None:
+        deadline = self.gate.deadline()
+        if self._timers:
+            when = self._timers[0][0]
+            deadline = when if deadline is None else min(deadline, when)
+        if deadline is None:
+            return None
+        return max(0.0, deadline - time.monotonic())
+
     def _run_timers(self) -> None:
         timers = self._timers
         now = time.monotonic()
@@ -263,6 +317,32 @@ class Hub:
             _, sequence, connection = heapq.heappop(timers)
             if sequence == connection._keepalive_seq:
                 connection._hub_keepalive()
+
+
+class _Poller(Protocol):
+    """What the hub needs from :class:`select.epoll`."""
+
+    def register(self, fd: int, eventmask: int, /) -> None: ...
+
+    def unregister(self, fd: int, /) -> None: ...
+
+    def poll(self, timeout: float | None, /) -> list[tuple[int, int]]: ...
+
+
+class _SelectorPoller:  # pragma: no cover
+    """:class:`_Poller` on systems without epoll, e.g. kqueue on macOS."""
+
+    def __init__(self) -> None:
+        self._selector = selectors.DefaultSelector()
+
+    def register(self, fd: int, eventmask: int, /) -> None:
+        self._selector.register(fd, selectors.EVENT_READ)
+
+    def unregister(self, fd: int, /) -> None:
+        self._selector.unregister(fd)
+
+    def poll(self, timeout: float | None, /) -> list[tuple[int, int]]:
+        return [(key.fd, events) for key, events in self._selector.select(timeout)]
 
 
 _hub: Hub | None = None

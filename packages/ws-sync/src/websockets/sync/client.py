@@ -17,7 +17,7 @@ import ssl as ssl_module
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 from .._handshake import client_request
 
@@ -540,22 +540,30 @@ class _TLSInTLSSocket:
             if data:
                 self.sock.sendall(data)
 
-    def recv(self, bufsize: int) -> bytes:
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        buffer = bytearray(bufsize)
+        count = self.recv_into(buffer, bufsize, flags)
+        return bytes(buffer[:count])
+
+    def recv_into(self, buffer: memoryview | bytearray, nbytes: int = 0, flags: int = 0) -> int:
+        # Like SSLSocket, this supports no flags: reading always blocks.
+        assert flags == 0, "flags aren't supported"
         while True:
             try:
                 with self.lock:
-                    data = self.ssl_object.read(bufsize)
+                    # With a buffer, read() returns a count, whatever typeshed says.
+                    count = cast(int, self.ssl_object.read(nbytes or len(buffer), buffer))
                     records = self.outgoing.pending
             except ssl_module.SSLWantReadError:
                 if not self._fill():
-                    return b""
+                    return 0
                 continue
             except (ssl_module.SSLZeroReturnError, ssl_module.SSLEOFError):
-                return b""
+                return 0
             if records:
                 # Reading may produce records, e.g. a key update.
                 self._flush()
-            return data
+            return count
 
     def sendall(self, data: bytes) -> None:
         with self.write_lock:

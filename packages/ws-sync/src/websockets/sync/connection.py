@@ -92,13 +92,12 @@ import logging
 import math
 import os
 import select
-import selectors
 import socket
 import ssl
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -171,6 +170,15 @@ class Connection:
     ) -> None:
         self.socket = sock
         """Socket of the connection."""
+        # Whether the socket can be written without blocking with
+        # MSG_DONTWAIT, which leaves its mode alone for other threads, and
+        # with sendmsg(): plain sockets, where the system has the flag; not
+        # TLS.
+        self._plain_socket = (
+            _MSG_DONTWAIT is not None
+            and isinstance(sock, socket.socket)
+            and not isinstance(sock, ssl.SSLSocket)
+        )
         self.protocol = protocol
         """Sans-I/O connection driven by this connection."""
         self.ping_interval = ping_interval
@@ -254,6 +262,13 @@ class Connection:
         # Used only by the reading thread.
         self._keepalive: Keepalive | None = None
         self._keepalive_ping: bytes | None = None
+        # When keepalive must run next, on time.monotonic()'s clock, in a
+        # reading thread of the connection's own; 0 when it must be computed.
+        self._keepalive_due = 0.0
+        # The large payload being received, to receive into, if any.
+        self._recv_view: memoryview | None = None
+        # TLS may have decrypted data that the kernel doesn't know about.
+        self._pending: Callable[[], int] | None = getattr(sock, "pending", None)
         self._poller: Any = None
         if hasattr(select, "poll"):
             self._poller = select.poll()
@@ -270,6 +285,9 @@ class Connection:
         # the opening handshake succeeded; see _hub.py. The hub's thread
         # alone uses the attributes below.
         self._hub: Hub | None = None
+        # The socket's file descriptor: its registration must be undone with
+        # it after the socket is closed.
+        self._fileno = sock.fileno()
         self._registered = False
         self._keepalive_seq = -1
         # Exception with which reading from the socket failed, if any.
@@ -767,7 +785,10 @@ class Connection:
 
         """
         chunks = self.protocol.data_to_send()
-        if wait:
+        # The reading thread usually has nothing to send.
+        if not chunks:
+            pass
+        elif wait:
             self._outgoing.extend(chunks)
             self._queued += len(chunks)
         else:
@@ -785,11 +806,14 @@ class Connection:
             if self.close_timeout is not None:
                 _watchdog.watch(time.monotonic() + self.close_timeout, self)
 
+        if not self._socket_done and not self._writing and self._outgoing:
+            # Write what the socket takes at once, with the mutex held: it's
+            # cheaper than handing the socket to a writer, and usually all.
+            self._write_available()
+            if not wait and self._outgoing and not self._socket_done:
+                self._start_writer()
+
         if not wait:
-            if not self._socket_done and not self._writing and self._outgoing:
-                self._write_available()
-                if self._outgoing and not self._socket_done:
-                    self._start_writer()
             if self._socket_done:
                 self._drop_outgoing()
                 return self._written_ok >= target
@@ -891,13 +915,41 @@ class Connection:
                 pending.append(chunk)
                 continue
             if pending:
-                self.socket.sendall(b"".join(pending))
+                self._sendall(pending)
                 pending = []
             self._half_close()
-        if len(pending) == 1:
-            self.socket.sendall(pending[0])
-        elif pending:
-            self.socket.sendall(b"".join(pending))
+        if pending:
+            self._sendall(pending)
+
+    def _sendall(self, chunks: list[bytes | memoryview]) -> None:
+        """Write non-empty chunks to the socket, blocking until they're written.
+
+        Large payloads come as chunks of their own (see
+        :meth:`~websockets.protocol.Protocol.data_to_send`): they're never
+        copied to be joined with others.
+
+        """
+        if len(chunks) == 1:
+            self.socket.sendall(chunks[0])
+        elif self._plain_socket:
+            # Gather the chunks in as few system calls as possible.
+            while chunks:
+                sent = self.socket.sendmsg(chunks[:_MAX_BUFFERS])
+                chunks = _consume(chunks, sent)
+        else:
+            # TLS has no sendmsg(): join runs of small chunks, e.g. a frame
+            # header with its payload, and write large chunks on their own.
+            small: list[bytes | memoryview] = []
+            for chunk in chunks:
+                if len(chunk) < _LARGE_WRITE:
+                    small.append(chunk)
+                    continue
+                if small:
+                    self.socket.sendall(b"".join(small))
+                    small = []
+                self.socket.sendall(chunk)
+            if small:
+                self.socket.sendall(b"".join(small))
 
     def _half_close(self) -> None:
         """Half-close the TCP connection: the peer reads EOF."""
@@ -918,20 +970,32 @@ class Connection:
         Call it with ``protocol_mutex`` held, when no thread is writing.
 
         """
-        if _MSG_DONTWAIT is None or not isinstance(self.socket, socket.socket):
-            return
-        if isinstance(self.socket, ssl.SSLSocket):
+        if not self._plain_socket:
             return
         outgoing = self._outgoing
         try:
+            if len(outgoing) == 1 and outgoing[0]:
+                # The usual case, one frame: skip the loop below.
+                sent = self.socket.sendmsg(outgoing, (), _DONTWAIT)
+                if sent == len(outgoing[0]):
+                    outgoing.clear()
+                    self._written += 1
+                elif sent:
+                    self._written_in_part(sent)
+                self._written_ok = self._written
+                return
             while outgoing:
                 if not outgoing[0]:
                     self._half_close()
                     del outgoing[0]
                     self._written += 1
                     continue
-                buffers = list(itertools.takewhile(bool, outgoing[:_MAX_BUFFERS]))
-                sent = self.socket.sendmsg(buffers, (), _MSG_DONTWAIT)
+                if len(outgoing) == 1:
+                    # The usual case: one frame, which isn't empty.
+                    buffers = outgoing[:]
+                else:
+                    buffers = list(itertools.takewhile(bool, outgoing[:_MAX_BUFFERS]))
+                sent = self.socket.sendmsg(buffers, (), _DONTWAIT)
                 count = 0
                 for buffer in buffers:
                     if sent < len(buffer):
@@ -942,10 +1006,7 @@ class Connection:
                 self._written += count
                 if count < len(buffers):
                     if sent:
-                        # A chunk written in part can't be replaced any more.
-                        if self._last_pong == self._queued - len(outgoing) + 1:
-                            self._last_pong = 0
-                        outgoing[0] = memoryview(outgoing[0])[sent:]
+                        self._written_in_part(sent)
                     break
         except BlockingIOError:
             pass
@@ -953,6 +1014,14 @@ class Connection:
             self._write_failed(exc)
             return
         self._written_ok = self._written
+
+    def _written_in_part(self, sent: int) -> None:
+        """Keep the rest of the first queued chunk, of which ``sent`` bytes were written."""
+        outgoing = self._outgoing
+        # A chunk written in part can't be replaced any more.
+        if self._last_pong == self._queued - len(outgoing) + 1:
+            self._last_pong = 0
+        outgoing[0] = memoryview(outgoing[0])[sent:]
 
     def _start_writer(self) -> None:
         """Start a thread to write the queue, which may block.
@@ -1051,14 +1120,14 @@ class Connection:
         if self._finishing:
             read = False
         if read and not self._registered:
-            hub.selector.register(self.socket, selectors.EVENT_READ, self)
+            hub.register(self, self._fileno)
             self._registered = True
             if self._keepalive is not None:
                 # Keepalive starts now, or resumes after a pause.
                 self._keepalive.reading_resumed(time.monotonic())
                 self._hub_keepalive()
         elif not read and self._registered:
-            hub.selector.unregister(self.socket)
+            hub.unregister(self._fileno)
             self._registered = False
 
     def _hub_read(self) -> None:
@@ -1068,18 +1137,10 @@ class Connection:
 
         """
         try:
-            try:
-                data = self.socket.recv(self.recv_bufsize, _MSG_DONTWAIT or 0)
-            except BlockingIOError:
+            if self._receive(_DONTWAIT):
                 return
-            except Exception as exc:
-                if not self._aborted:
-                    if self.debug:
-                        self.logger.debug("! error while receiving data", exc_info=True)
-                    self._lost_exc = exc
-                data = b""
-            if self._process_data(data):
-                return
+        except BlockingIOError:
+            return
         except Exception:
             self.logger.error("unexpected internal error", exc_info=True)
         self._hub_finish()
@@ -1089,7 +1150,7 @@ class Connection:
         hub = self._hub
         assert hub is not None
         if self._registered:
-            hub.selector.unregister(self.socket)
+            hub.unregister(self._fileno)
             self._registered = False
         self._keepalive_seq = -1
         self._finish()
@@ -1122,19 +1183,31 @@ class Connection:
         try:
             paused = False
             while True:
-                with self._reading:
-                    if self._read_paused and not self._closing and not self._aborted:
-                        # Pongs can't be read while reading is paused:
-                        # keepalive waits too, lest the application's
-                        # slowness fail a healthy connection.
-                        self._reading.wait()
-                        paused = True
-                        continue
+                # Reading the flag without the lock is a shortcut for the
+                # usual case; pausing just after it costs one more read.
+                if self._read_paused:
+                    with self._reading:
+                        if self._read_paused and not self._closing and not self._aborted:
+                            # Pongs can't be read while reading is paused:
+                            # keepalive waits too, lest the application's
+                            # slowness fail a healthy connection.
+                            self._reading.wait()
+                            paused = True
+                            continue
                 if paused:
                     paused = False
                     if self._keepalive is not None:
                         self._keepalive.reading_resumed(time.monotonic())
-                timeout = self._run_keepalive()
+                        self._keepalive_due = 0.0
+                timeout: float | None = None
+                if self._keepalive is not None:
+                    # Running keepalive for every message would cost more
+                    # than the rest of reading it: run it when it's due.
+                    timeout = self._keepalive_due - time.monotonic()
+                    if timeout <= 0:
+                        timeout = self._run_keepalive()
+                        if timeout is not None:
+                            self._keepalive_due = time.monotonic() + timeout
                 if not self._read_once(timeout):
                     break
         except Exception:
@@ -1152,40 +1225,71 @@ class Connection:
         """
         if not self._wait_readable(timeout):
             return True
-        try:
-            data = self.socket.recv(self.recv_bufsize)
-        except Exception as exc:
-            if not self._aborted:
-                if self.debug:
-                    self.logger.debug("! error while receiving data", exc_info=True)
-                self._lost_exc = exc
-            data = b""
-        return self._process_data(data)
+        return self._receive(0)
 
-    def _process_data(self, data: bytes) -> bool:
-        """Feed data read from the socket to the protocol, EOF if it's empty.
+    def _receive(self, flags: int) -> bool:
+        """Read from the socket once and feed what came to the protocol.
+
+        While the protocol receives a large payload, bytes go straight into it
+        (:meth:`~websockets.protocol.Protocol.get_buffer`), which saves
+        copying them.
+
+        Args:
+            flags: ``MSG_DONTWAIT`` in the hub's thread, then
+                :exc:`BlockingIOError` means that there was nothing to read;
+                ``0`` in a reading thread of the connection's own, once the
+                socket is readable.
 
         Returns:
             :obj:`False` at EOF, :obj:`True` otherwise.
 
         """
+        view = self._recv_view
+        target: memoryview | None = None
+        if view is not None:
+            # fail(), in an application thread, drops the payload and may
+            # release the view; a slice keeps the memory valid meanwhile.
+            with contextlib.suppress(ValueError):
+                target = view[:]
+        nbytes = 0
+        data = b""
+        try:
+            if target is None:
+                data = self.socket.recv(self.recv_bufsize, flags)
+            else:
+                with target:
+                    nbytes = self.socket.recv_into(target, 0, flags)
+        except BlockingIOError:
+            raise
+        except Exception as exc:
+            if not self._aborted:
+                if self.debug:
+                    self.logger.debug("! error while receiving data", exc_info=True)
+                self._lost_exc = exc
         with self.protocol_mutex:
-            if data:
+            if nbytes:
+                # Unless fail() dropped the payload meanwhile: then the
+                # protocol discards what it receives anyway.
+                if self.protocol.reader.payload_view is view:
+                    self.protocol.buffer_updated(nbytes)
+            elif data:
                 self.protocol.receive_data(data)
             else:
                 if self.debug:
                     self.logger.debug("< EOF")
                 self.protocol.receive_eof()
+            # The view must be taken now, with the mutex held, lest fail()
+            # drop the payload in between.
+            self._recv_view = self.protocol.get_buffer()
             events = self.protocol.events_received()
             self._send_data(wait=False)
         for event in events:
             self.process_event(event)
-        return bool(data)
+        return bool(nbytes or data)
 
     def _wait_readable(self, timeout: float | None) -> bool:
         """Wait up to ``timeout`` seconds until reading won't block."""
-        # TLS may have decrypted data that the kernel doesn't know about.
-        pending = getattr(self.socket, "pending", None)
+        pending = self._pending
         if pending is not None and pending():
             return True
         if self._poller is not None:
@@ -1270,6 +1374,8 @@ class Connection:
                     self.logger.debug("% received keepalive pong")
                 self._keepalive.pong_received(pong_timestamp)
                 self._keepalive_ping = None
+                # The next ping may be due before the pong's deadline.
+                self._keepalive_due = 0.0
                 if self._hub is not None and self._registered:
                     # The next ping may be due before the pong's deadline,
                     # for which keepalive is scheduled.
@@ -1431,8 +1537,27 @@ _watchdog = _Watchdog()
 _MSG_DONTWAIT: int | None = getattr(socket, "MSG_DONTWAIT", None)
 """Flag for writing to a socket without blocking, where the system has it."""
 
+_DONTWAIT = _MSG_DONTWAIT or 0
+"""The same, typed as it's used where :attr:`Connection._plain_socket` holds."""
+
 _MAX_BUFFERS = 64
 """Most chunks written by one system call, well below ``IOV_MAX``."""
+
+_LARGE_WRITE = 65536
+"""Size from which a chunk is written on its own rather than copied to join
+others, in bytes, where chunks can't be gathered in one system call."""
+
+
+def _consume(chunks: list[bytes | memoryview], sent: int) -> list[bytes | memoryview]:
+    """Return what's left of ``chunks`` once their first ``sent`` bytes are written."""
+    for index, chunk in enumerate(chunks):
+        if sent < len(chunk):
+            rest = chunks[index:]
+            if sent:
+                rest[0] = memoryview(chunk)[sent:]
+            return rest
+        sent -= len(chunk)
+    return []
 
 
 def _shutdown(sock: Any, how: int) -> None:

@@ -65,9 +65,14 @@ class Assembler(FrameQueue):
         gate: WakeGate | None = None,
     ) -> None:
         super().__init__(high, low, pause, resume)
-        # Protects the state of the queue; readers wait on it for put() or
-        # close().
-        self._cond = threading.Condition()
+        # Protects the state of the queue.
+        self._mutex = threading.Lock()
+        # The reader waits until put() or close() releases this lock, which
+        # is held otherwise. It's a lighter handoff than a Condition, which
+        # allocates a lock and runs several lines of Python per wait and per
+        # notification, for every message; there's at most one reader.
+        self._wakeup = threading.Lock()
+        self._wakeup.acquire()
         self.gate = gate
         # Whether a reader waits for a frame and wasn't woken up yet, and
         # whether it's in line at the gate.
@@ -79,7 +84,7 @@ class Assembler(FrameQueue):
 
     def __len__(self) -> int:
         """Number of frames waiting in the queue."""
-        with self._cond:
+        with self._mutex:
             return len(self._frames)
 
     def get(self, timeout: float | None = None, decode: bool | None = None) -> Data:
@@ -111,10 +116,11 @@ class Assembler(FrameQueue):
                 message isn't valid UTF-8.
 
         """
-        deadline = Deadline(timeout)
+        # Without a timeout, the usual case, skip the clock.
+        deadline = None if timeout is None else Deadline(timeout)
         if self._admission is not None:
             self._leave()
-        with self._cond:
+        with self._mutex:
             if self._get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
             self._get_in_progress = True
@@ -124,6 +130,9 @@ class Assembler(FrameQueue):
                     if frame is None:
                         if self.closed:
                             raise EOFError("stream of frames ended")
+                        if deadline is None:
+                            self._wait(None)
+                            continue
                         remaining = deadline.timeout(raise_if_elapsed=False)
                         if remaining == 0:
                             raise TimeoutError(f"timed out after {timeout} seconds")
@@ -179,14 +188,14 @@ class Assembler(FrameQueue):
         """
         if self._admission is not None:
             self._leave()
-        with self._cond:
+        with self._mutex:
             if self._get_in_progress:
                 raise ConcurrencyError("get() or get_iter() is already running")
             self._get_in_progress = True
         finished = False
         try:
             decoder: codecs.IncrementalDecoder | None = None
-            with self._cond:
+            with self._mutex:
                 leftover: bytes | None = None
                 if self._text is not None:
                     # A get() that timed out left the beginning of a message.
@@ -198,7 +207,7 @@ class Assembler(FrameQueue):
             if leftover is not None:
                 yield leftover if decoder is None else decoder.decode(leftover)
             while True:
-                with self._cond:
+                with self._mutex:
                     frame = self._pop()
                     while frame is None:
                         if self.closed:
@@ -221,7 +230,7 @@ class Assembler(FrameQueue):
                 if finished:
                     break
         finally:
-            with self._cond:
+            with self._mutex:
                 self._get_in_progress = False
                 if self._text is not None and not finished:
                     # Some fragments were yielded; drop the rest of the message.
@@ -240,7 +249,7 @@ class Assembler(FrameQueue):
             EOFError: If the stream of frames has ended.
 
         """
-        with self._cond:
+        with self._mutex:
             if self.closed:
                 raise EOFError("stream of frames ended")
             if self._enqueue(frame) and self._waiting:
@@ -257,7 +266,7 @@ class Assembler(FrameQueue):
         high-water mark, nothing is dropped.
 
         """
-        with self._cond:
+        with self._mutex:
             self._cap()
 
     def close(self) -> None:
@@ -267,12 +276,11 @@ class Assembler(FrameQueue):
         :meth:`get` and :meth:`get_iter` raise :exc:`EOFError`.
 
         """
-        with self._cond:
+        with self._mutex:
             if self.closed:
                 return
             self.closed = True
-            self._waiting = False
-            self._cond.notify_all()
+            self._notify()
         if self._admission is not None:
             self._leave()
 
@@ -282,19 +290,32 @@ class Assembler(FrameQueue):
     def _wait(self, timeout: float | None) -> None:
         """Wait until put() or close() wakes us up. Call it with the lock held."""
         self._waiting = True
+        woken = False
+        self._mutex.release()
         try:
-            self._cond.wait(timeout)
+            woken = self._wakeup.acquire(True, -1 if timeout is None else timeout)
         finally:
-            # Timed out, or interrupted: a gate that admits us later finds
-            # that nobody waits and lets the next reader in line in.
+            self._mutex.acquire()
+            if self._waiting:
+                # Timed out, or interrupted: a gate that admits us later
+                # finds that nobody waits and lets the next reader in line in.
+                self._waiting = False
+            elif not woken:
+                # Woken up between the timeout and now: consume the wake-up,
+                # which _notify() gave with the mutex held, so it's there.
+                self._wakeup.acquire(False)
+
+    def _notify(self) -> None:
+        """Wake up the waiting reader, if there's one. Call it with the lock held."""
+        if self._waiting:
             self._waiting = False
+            self._wakeup.release()
 
     def _wake_reader(self) -> None:
         """Wake up the waiting reader, through the gate. Call it with the lock held."""
         gate = self.gate
-        if gate is None:
-            self._waiting = False
-            self._cond.notify()
+        if gate is None or gate.bypass:
+            self._notify()
             return
         if self._in_line:
             return
@@ -306,7 +327,7 @@ class Assembler(FrameQueue):
 
     def _admitted(self, admission: list[float | bool]) -> bool:
         """The gate's callback: our turn came. Return whether a reader was woken up."""
-        with self._cond:
+        with self._mutex:
             self._in_line = False
             if not self._waiting:
                 return False
@@ -319,12 +340,11 @@ class Assembler(FrameQueue):
             # The reader didn't come back since its last admission, e.g. it
             # was reading with a timeout; that one ends now.
             self.gate.end(previous)
-        self._waiting = False
-        self._cond.notify()
+        self._notify()
 
     def _leave(self) -> None:
         """End the admission of the reader, which is back, or gone."""
-        with self._cond:
+        with self._mutex:
             admission, self._admission = self._admission, None
         if admission is not None and self.gate is not None:
             self.gate.leave(admission)
