@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import sys
 import threading
@@ -39,12 +40,21 @@ from websockets.frames import (
     CloseCode,
     Frame,
 )
-from websockets.protocol import CLOSED, OPEN, SERVER, Protocol
-from websockets.sync.client import ClientConnection
+from websockets.protocol import CLIENT, CLOSED, OPEN, SERVER, Protocol
+from websockets.sync.client import ClientConnection, connect
 from websockets.sync.connection import Connection
 from websockets.uri import parse_uri
 
-from .utils import JOIN_TIMEOUT, MS, start_thread, tcp_socketpair
+from .utils import (
+    CLIENT_CONTEXT,
+    JOIN_TIMEOUT,
+    MS,
+    SERVER_CONTEXT,
+    get_uri,
+    run_server,
+    start_thread,
+    tcp_socketpair,
+)
 
 
 class RawPeer:
@@ -730,6 +740,9 @@ class ThrottledSocket(socket.socket):
     budget = 0
 
     def sendmsg(self, buffers: Iterable[bytes], *args: Any) -> int:
+        if len(args) < 2 or not args[1] & socket.MSG_DONTWAIT:
+            # A blocking write, by the thread started to write the rest.
+            return super().sendmsg(buffers, *args)
         data = b"".join(buffers)[: self.budget]
         if not data:
             raise BlockingIOError
@@ -977,3 +990,147 @@ def test_idle_connections_use_no_cpu() -> None:
         assert time.process_time() - start < 50 * MS
         # The paused side closes: it reads again, to get the close frame.
         server.close()
+
+
+# Large messages: received straight into their payload, written without a copy
+
+
+@pytest.mark.usefixtures("reader")
+@pytest.mark.parametrize("secure", [False, True], ids=["plain", "tls"])
+def test_large_messages(secure: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large messages go through whole both ways: hub or thread, TLS or not."""
+    received_into: set[object] = set()
+    buffer_updated = Protocol.buffer_updated
+
+    def spy(self: Protocol, nbytes: int) -> None:
+        received_into.add(self.side)
+        buffer_updated(self, nbytes)
+
+    monkeypatch.setattr(Protocol, "buffer_updated", spy)
+    binary = os.urandom(5 * 1024 * 1024)
+    text = "Iñtërnâtiônàlizætiøn ☃ 💩 " * 70_000
+    assert len(text.encode()) > 2 * 1024 * 1024
+    with (
+        run_server(max_size=None, ssl=SERVER_CONTEXT if secure else None) as server,
+        connect(
+            get_uri(server, secure), max_size=None, ssl=CLIENT_CONTEXT if secure else None
+        ) as client,
+    ):
+        client.send(binary)
+        assert client.recv(timeout=JOIN_TIMEOUT) == binary
+        client.send(text)
+        assert client.recv(timeout=JOIN_TIMEOUT) == text
+    # Both sides received payloads into their final buffers.
+    assert received_into == {CLIENT, SERVER}
+
+
+def _raw_handshake(sock: socket.socket) -> None:
+    """Open a WebSocket connection as a client, by hand."""
+    sock.sendall(
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    response = b""
+    while b"\r\n\r\n" not in response:
+        data = sock.recv(4096)
+        assert data, "connection closed during the handshake"
+        response += data
+    assert response.startswith(b"HTTP/1.1 101 ")
+
+
+def _invalid_text_start(masked: bool) -> bytes:
+    """Start a 4 MiB text frame whose first 100 kB hold an invalid byte."""
+    length = 4 * 1024 * 1024
+    # A zero masking key leaves the payload as is.
+    header = b"\x81" + bytes([0xFF if masked else 0x7F]) + length.to_bytes(8, "big")
+    # Past the first read (recv_bufsize), into the payload's own buffer.
+    payload = b"a" * 90_000 + b"\xff" + b"a" * 9_999
+    return header + (b"\x00" * 4 if masked else b"") + payload
+
+
+def test_invalid_utf8_in_large_text_frame_server() -> None:
+    """The server fails a large text frame at its first invalid byte, not at its end."""
+    with run_server(max_size=None) as server:
+        sock = socket.create_connection(server.socket.getsockname()[:2])
+        peer = RawPeer(sock)
+        peer.protocol = Protocol(CLIENT, state=OPEN)
+        try:
+            _raw_handshake(sock)
+            sock.sendall(_invalid_text_start(masked=True))
+            # The rest of the frame never comes, yet the server closes.
+            frame = peer.receive_frame()
+            assert frame.opcode is OP_CLOSE
+            assert Close.parse(frame.data).code == CloseCode.INVALID_DATA
+        finally:
+            sock.close()
+
+
+@pytest.mark.usefixtures("reader")
+def test_invalid_utf8_in_large_text_frame_client() -> None:
+    """The client fails a large text frame at its first invalid byte, not at its end."""
+    client_sock, peer_sock = socket.socketpair()
+    protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN, max_size=None)
+    client = ClientConnection(client_sock, protocol)
+    client._start_reading()
+    peer = RawPeer(peer_sock)
+    try:
+        peer.sock.sendall(_invalid_text_start(masked=False))
+        frame = peer.receive_frame()
+        assert frame.opcode is OP_CLOSE
+        assert Close.parse(frame.data).code == CloseCode.INVALID_DATA
+        peer.sock.shutdown(socket.SHUT_WR)
+        with pytest.raises(ConnectionClosedError) as raised:
+            client.recv(timeout=JOIN_TIMEOUT)
+        assert raised.value.sent is not None
+        assert raised.value.sent.code == CloseCode.INVALID_DATA
+    finally:
+        client._abort()
+        client._wait_closed()
+        peer.sock.close()
+
+
+class RecordingSocket(socket.socket):
+    """Socket that records the objects that it's asked to write whole."""
+
+    written: list[object]
+
+    def sendall(self, data: Any, *args: Any) -> None:
+        self.written.append(data)
+        super().sendall(data, *args)
+
+
+def test_large_chunks_written_without_copy() -> None:
+    """Where chunks can't be gathered (TLS), a large payload is written as is."""
+    client_sock, peer_sock = socket.socketpair()
+    sock = RecordingSocket(client_sock.family, client_sock.type, fileno=client_sock.detach())
+    sock.written = []
+    # A server: a client would mask, i.e. copy, the payload anyway.
+    server = server_connection(sock)
+    # Take the path of sockets without sendmsg() or MSG_DONTWAIT.
+    server._plain_socket = False
+    peer = RawPeer(peer_sock)
+    peer.protocol = Protocol(CLIENT, state=OPEN)
+    payload = bytes(1024 * 1024)
+    try:
+        sender = start_thread(server.send, payload)
+        assert peer.receive_frame() == Frame(OP_BINARY, payload)
+        sender.join(JOIN_TIMEOUT)
+        assert any(data is payload for data in sock.written)
+    finally:
+        server._abort()
+        server._wait_closed()
+        peer.sock.close()
+
+
+def test_large_chunks_gathered(pair: tuple[ClientConnection, Connection]) -> None:
+    """On plain sockets, header and payload go out together, in any number of writes."""
+    client, server = pair
+    payloads = [os.urandom(300_000), os.urandom(100_000)]
+    # Two large messages queued at once make one gathered write of four chunks.
+    with client.protocol_mutex:
+        client.protocol.send_binary(payloads[0])
+        client.protocol.send_binary(payloads[1])
+        assert client._send_data()
+    assert server.recv(timeout=JOIN_TIMEOUT) == payloads[0]
+    assert server.recv(timeout=JOIN_TIMEOUT) == payloads[1]
