@@ -16,12 +16,13 @@ import socket
 import struct
 import time
 import tracemalloc
+import unittest
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 from websockets.asyncio.compatibility import asyncio_timeout
-from websockets.asyncio.connection import Connection
+from websockets.asyncio.connection import Connection, _PendingFlushes
 from websockets.client import ClientProtocol
 from websockets.exceptions import (
     ConcurrencyError,
@@ -882,7 +883,8 @@ class PingPongTests(ConnectionTestCase):
     async def test_keepalive_disabled(self) -> None:
         client, _server = await self.make_pair(ping_interval=None)
         client.start_keepalive()
-        self.assertIsNone(client._keepalive_task)
+        self.assertIsNone(client._keepalive)
+        self.assertIsNone(client._keepalive_timer)
 
     async def test_keepalive_timeout(self) -> None:
         """A peer that doesn't answer pings fails the connection with 1011."""
@@ -941,9 +943,8 @@ class PingPongTests(ConnectionTestCase):
         await wait_for(lambda: bool(client._pong_waiters))
         close_task = asyncio.create_task(client.close())
         await asyncio.sleep(0)
-        assert client._keepalive_task is not None
-        keepalive_task = client._keepalive_task
-        await wait_for(keepalive_task.done)
+        # The pong deadline passes: keepalive stops without failing.
+        await wait_for(lambda: client._keepalive_timer is None)
         self.assertEqual(client.protocol.close_sent.code, CloseCode.NORMAL_CLOSURE)
         server.transport.resume_reading()
         await close_task
@@ -955,10 +956,49 @@ class PingPongTests(ConnectionTestCase):
         server.transport.pause_reading()
         client.start_keepalive()
         close_task = asyncio.create_task(client.close())
-        assert client._keepalive_task is not None
-        await wait_for(client._keepalive_task.done)
+        await wait_for(lambda: client._keepalive_timer is None)
         server.transport.resume_reading()
         await close_task
+
+
+class PendingFlushesTests(unittest.TestCase):
+    """One callback per turn of the event loop flushes every connection."""
+
+    class Stub:
+        def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+            self.loop = loop
+            self.flushed = 0
+
+        def _flush_write_batch(self) -> None:
+            self.flushed += 1
+
+    def test_one_callback_for_all_connections(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        flushes = _PendingFlushes()
+        stubs = [self.Stub(loop) for _ in range(3)]
+        for stub in stubs:
+            flushes.add(stub)  # type: ignore[arg-type]
+        self.assertEqual(len(loop._ready), 1)  # type: ignore[attr-defined]
+        loop.run_until_complete(asyncio.sleep(0))
+        self.assertEqual([stub.flushed for stub in stubs], [1, 1, 1])
+        # The next write schedules a new callback.
+        flushes.add(stubs[0])  # type: ignore[arg-type]
+        loop.run_until_complete(asyncio.sleep(0))
+        self.assertEqual([stub.flushed for stub in stubs], [2, 1, 1])
+
+    def test_loop_stopped_before_flushing(self) -> None:
+        flushes = _PendingFlushes()
+        old_loop = asyncio.new_event_loop()
+        old = self.Stub(old_loop)
+        flushes.add(old)  # type: ignore[arg-type]
+        old_loop.close()  # the callback never runs
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        new = self.Stub(loop)
+        flushes.add(new)  # type: ignore[arg-type]
+        loop.run_until_complete(asyncio.sleep(0))
+        self.assertEqual((old.flushed, new.flushed), (0, 1))
 
 
 class FlowControlTests(ConnectionTestCase):

@@ -61,6 +61,9 @@ class Keepalive:
 
     """
 
+    # One per connection: keep it small.
+    __slots__ = ("next_ping", "ping_interval", "ping_sent_at", "ping_timeout", "pong_deadline")
+
     def __init__(self, ping_interval: float | None, ping_timeout: float | None, now: float) -> None:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout

@@ -64,6 +64,9 @@ class ClientConnection(Connection):
 
     """
 
+    # See Connection.__slots__.
+    __slots__ = ()
+
     def __init__(
         self,
         protocol: ClientProtocol,

@@ -115,6 +115,42 @@ _read_buffer = _ReadBuffer()
 _LARGE_WRITE = 65536
 
 
+class _PendingFlushes(threading.local):
+    """Connections with coalesced writes waiting for the next turn of the
+    event loop, one list per thread.
+
+    One callback flushes them all: with many connections, one callback per
+    connection and per turn would cost as much as the writes it saves.
+
+    """
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        # Not empty iff a call to _flush_connections() is scheduled on loop.
+        self.connections: list[Connection] = []
+
+    def add(self, connection: Connection) -> None:
+        """Flush the batch of ``connection`` at the next turn of its loop."""
+        if self.connections and self.loop is connection.loop:
+            self.connections.append(connection)
+        else:
+            # If another loop ran in this thread and stopped before flushing,
+            # its connections are gone with it.
+            self.loop = connection.loop
+            self.connections = [connection]
+            connection.loop.call_soon(self.flush, self.connections)
+
+    def flush(self, connections: list[Connection]) -> None:
+        if self.connections is connections:
+            self.loop = None
+            self.connections = []
+        for connection in connections:
+            connection._flush_write_batch()
+
+
+_pending_flushes = _PendingFlushes()
+
+
 class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
     """Base class of asyncio WebSocket connections, for clients and servers.
 
@@ -149,20 +185,46 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
 
     """
 
-    # Attributes that keep these values on an idle connection are defaults
-    # here rather than set in __init__: CPython shares the keys of instance
-    # dicts only up to 30 attributes, and a connection with more takes about
-    # 1.3 KB more memory. See scripts/bench-memory.
-    # Exception with which the transport reported the loss of the TCP
-    # connection, if any.
-    _lost_exc: Exception | None = None
-    # Timer that aborts the TCP connection if it doesn't close in time.
-    _close_timer: asyncio.TimerHandle | None = None
-    # See _update_reading() and _count_answers().
-    _answers_while_writing_paused = 0
-    _too_many_answers = False
-    # Whether a server is preparing its opening handshake response.
-    _preparing_response = False
+    # Slots: an idle connection is mostly its own attributes; slots cost 8
+    # bytes each, where an instance dict costs more, and much more once
+    # CPython stops sharing the keys of its instances' dicts. Subclasses and
+    # applications may still add attributes, which go to __dict__.
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_answers_while_writing_paused",
+        "_close_timer",
+        "_closing",
+        "_drain_waiter",
+        "_fragmented_send_waiter",
+        "_handshake_waiter",
+        "_keepalive",
+        "_keepalive_timer",
+        "_lost_exc",
+        "_pong_waiters",
+        "_preparing_response",
+        "_reading_paused",
+        "_too_many_answers",
+        "_write_batch",
+        "_write_batch_size",
+        "_writing_paused",
+        "close_timeout",
+        "connection_lost_waiter",
+        "debug",
+        "id",
+        "latency",
+        "logger",
+        "loop",
+        "max_queue",
+        "ping_interval",
+        "ping_timeout",
+        "protocol",
+        "recv_messages",
+        "request",
+        "response",
+        "transport",
+        "write_limit",
+    )
 
     def __init__(
         self,
@@ -201,11 +263,8 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
 
         self.loop = asyncio.get_running_loop()
 
-        self.recv_messages = Assembler(
-            *self.max_queue,
-            pause=self._update_reading,
-            resume=self._update_reading,
-        )
+        update_reading = self._update_reading
+        self.recv_messages = Assembler(*self.max_queue, pause=update_reading, resume=update_reading)
 
         self.latency: float = 0
         """Round-trip time of the connection, in seconds.
@@ -222,16 +281,22 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         # Pings waiting for a pong: payload -> (future, time sent). Python
         # dicts keep insertion order, i.e. the order in which pings were sent.
         self._pong_waiters: dict[bytes, tuple[asyncio.Future[float], float]] = {}
-        self._keepalive_task: asyncio.Task[None] | None = None
+        # Keepalive schedule and the timer that runs it; see start_keepalive().
+        self._keepalive: Keepalive | None = None
+        self._keepalive_timer: asyncio.TimerHandle | None = None
 
         # Resolved when the opening handshake request or response arrives, or
         # when the TCP connection is lost, whichever happens first.
         self._handshake_waiter: asyncio.Future[None] = self.loop.create_future()
         # Resolved when the TCP connection is closed.
         self.connection_lost_waiter: asyncio.Future[None] = self.loop.create_future()
-        # Whether the TCP connection is expected to close; the timer that
-        # aborts it if it doesn't close in time is a class-level default.
+        # Whether the TCP connection is expected to close, and the timer that
+        # aborts it if it doesn't close in time.
         self._closing = False
+        self._close_timer: asyncio.TimerHandle | None = None
+        # Exception with which the transport reported the loss of the TCP
+        # connection, if any.
+        self._lost_exc: Exception | None = None
 
         # Flow control of writes: whether the transport's buffer is above its
         # high-water mark, and a future resolved when it drains, shared by
@@ -249,13 +314,10 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         # buffer was above its high-water mark, in bytes, and whether that
         # exceeded the high-water mark too. See _update_reading().
         self._reading_paused = False
-        # Set while max_queue doesn't hold reading back: the application
-        # keeps up. Keepalive doesn't count a pause of reading caused by the
-        # application against ping_timeout, since pongs can't be read then.
-        self._application_keeps_up = asyncio.Event()
-        self._application_keeps_up.set()
-        # _answers_while_writing_paused, _too_many_answers and
-        # _preparing_response are class-level defaults, set when they change.
+        self._answers_while_writing_paused = 0
+        self._too_many_answers = False
+        # Whether a server is preparing its opening handshake response.
+        self._preparing_response = False
 
         # Resolved when a fragmented message being sent is complete. Other
         # messages wait for it: their frames can't interleave.
@@ -588,11 +650,14 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
 
         if data in self._pong_waiters:
             raise ConcurrencyError("already waiting for a pong with the same data")
-        while data is None or data in self._pong_waiters:
-            data = os.urandom(4)
-
         if self.protocol.state is not OPEN:
             await self._raise_close_exc()
+        return self._send_ping(data)
+
+    def _send_ping(self, data: bytes | None) -> asyncio.Future[float]:
+        """Send a ping with ``data``, or 4 random bytes; return its pong waiter."""
+        while data is None or data in self._pong_waiters:
+            data = os.urandom(4)
         pong_waiter: asyncio.Future[float] = self.loop.create_future()
         # The event loop's clock is monotonic: it's the right one for latency.
         self._pong_waiters[data] = (pong_waiter, self.loop.time())
@@ -743,9 +808,11 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             How many bytes were written or added to the batch.
 
         """
-        chunks = self.protocol.data_to_send()
-        if not chunks:
+        # Most received frames make the protocol write nothing: don't create
+        # a list for nothing.
+        if not self.protocol.writes:
             return 0
+        chunks = self.protocol.data_to_send()
         if (
             self.protocol.state is OPEN
             and not self._writing_paused
@@ -757,7 +824,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             if batch is None:
                 batch = self._write_batch = chunks
                 self._write_batch_size = size
-                self.loop.call_soon(self._flush_write_batch)
+                _pending_flushes.add(self)
             else:
                 batch.extend(chunks)
                 self._write_batch_size += size
@@ -913,62 +980,80 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         self._pong_waiters.clear()
 
     def start_keepalive(self) -> None:
-        """Start sending keepalive pings, every ``ping_interval`` seconds."""
-        if self.ping_interval is not None:
-            self._keepalive_task = self.loop.create_task(self._keepalive())
+        """Start sending keepalive pings, every ``ping_interval`` seconds.
 
-    async def _keepalive(self) -> None:
-        """Send keepalive pings on schedule; fail if a pong doesn't come in time.
-
-        :class:`~websockets._keepalive.Keepalive` decides when; this coroutine
-        sleeps until then, or until the pong arrives, and does what it says.
+        :class:`~websockets._keepalive.Keepalive` decides when to send a ping
+        and when a missing pong fails the connection; a timer of the event
+        loop runs it when it's due, and the arrival of a pong reschedules it.
+        There's no task: an idle connection stays cheap.
 
         """
-        keepalive = Keepalive(self.ping_interval, self.ping_timeout, self.loop.time())
-        pong_waiter: asyncio.Future[float] | None = None
-        while True:
-            # There's always a deadline: keepalive runs until it fails.
-            deadline = keepalive.deadline
-            assert deadline is not None
-            delay = max(0.0, deadline - self.loop.time())
-            if pong_waiter is None:
-                await asyncio.sleep(delay)
-            else:
-                # Wake up when the pong arrives or when it's overdue.
-                await asyncio.wait([pong_waiter], timeout=delay)
-            # Once the closing handshake started, close_timeout takes over.
-            if self.protocol.state is not OPEN:
-                return
-            if pong_waiter is not None and pong_waiter.done():
-                if self.debug:
-                    self.logger.debug("% received keepalive pong")
-                keepalive.pong_received(self.loop.time())
-                pong_waiter = None
-                continue
-            if pong_waiter is not None and not self._application_keeps_up.is_set():
-                # max_queue paused reading: the pong may be waiting unread.
-                # The pause doesn't count; the deadline restarts afterwards.
-                await self._application_keeps_up.wait()
-                keepalive.reading_resumed(self.loop.time())
-                continue
-            # The event loop may wake up a bit early, within the resolution
-            # of its clock: the deadline is reached.
-            action = keepalive.poll(max(self.loop.time(), deadline))
-            if action is KeepaliveAction.SEND_PING:
-                if self.debug:
-                    self.logger.debug("% sending keepalive ping")
-                waiter = cast(asyncio.Future[float], await self.ping())
-                keepalive.ping_sent(self.loop.time())
-                # Without ping_timeout, pongs aren't awaited.
-                if self.ping_timeout is not None:
-                    pong_waiter = waiter
-            else:
-                assert action is KeepaliveAction.FAIL
-                if self.debug:
-                    self.logger.debug("- timed out waiting for keepalive pong")
-                self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
-                self._send_data()
-                return
+        if self.ping_interval is not None:
+            self._keepalive = Keepalive(self.ping_interval, self.ping_timeout, self.loop.time())
+            self._schedule_keepalive()
+
+    def _schedule_keepalive(self) -> None:
+        """(Re)arm the keepalive timer for the next deadline."""
+        if self._keepalive_timer is not None:
+            self._keepalive_timer.cancel()
+            self._keepalive_timer = None
+        keepalive = self._keepalive
+        if keepalive is None or self.protocol.state is not OPEN:
+            return
+        # There's always a deadline: keepalive runs until it fails.
+        deadline = keepalive.deadline
+        assert deadline is not None
+        self._keepalive_timer = self.loop.call_at(deadline, self._run_keepalive)
+
+    def _run_keepalive(self) -> None:
+        """Send a keepalive ping, or fail the connection, as the schedule says."""
+        self._keepalive_timer = None
+        keepalive = self._keepalive
+        # Once the closing handshake started, close_timeout takes over.
+        if keepalive is None or self.protocol.state is not OPEN:
+            return
+        if keepalive.pong_deadline is not None and self.recv_messages.paused:
+            # max_queue paused reading: the pong may be waiting unread. The
+            # pause doesn't count: _update_reading() reschedules keepalive,
+            # with a new deadline, when reading resumes.
+            return
+        # The event loop may run the timer a bit early, within the resolution
+        # of its clock: the deadline is reached.
+        deadline = keepalive.deadline
+        assert deadline is not None
+        action = keepalive.poll(max(self.loop.time(), deadline))
+        if action is KeepaliveAction.SEND_PING:
+            if self.debug:
+                self.logger.debug("% sending keepalive ping")
+            pong_waiter = self._send_ping(None)
+            keepalive.ping_sent(self.loop.time())
+            # Without ping_timeout, pongs aren't awaited.
+            if self.ping_timeout is not None:
+                pong_waiter.add_done_callback(self._keepalive_pong_received)
+        elif action is KeepaliveAction.FAIL:
+            if self.debug:
+                self.logger.debug("- timed out waiting for keepalive pong")
+            self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+            self._send_data()
+            return
+        self._schedule_keepalive()
+
+    def _keepalive_pong_received(self, pong_waiter: asyncio.Future[float]) -> None:
+        """Record the pong of a keepalive ping and schedule the next ping."""
+        keepalive = self._keepalive
+        # When the connection closes, pending pings fail: nothing to do.
+        if keepalive is None or pong_waiter.cancelled() or pong_waiter.exception() is not None:
+            return
+        if self.debug:
+            self.logger.debug("% received keepalive pong")
+        keepalive.pong_received(self.loop.time())
+        self._schedule_keepalive()
+
+    def _stop_keepalive(self) -> None:
+        self._keepalive = None
+        if self._keepalive_timer is not None:
+            self._keepalive_timer.cancel()
+            self._keepalive_timer = None
 
     def _update_reading(self) -> None:
         """Pause or resume reading from the transport, as flow control says.
@@ -987,10 +1072,6 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
           that the server notices if the client goes away.
 
         """
-        if self.recv_messages.paused:
-            self._application_keeps_up.clear()
-        else:
-            self._application_keeps_up.set()
         pause = (
             self.recv_messages.paused
             or self._too_many_answers
@@ -1003,6 +1084,12 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             self.transport.pause_reading()
         else:
             self.transport.resume_reading()
+            keepalive = self._keepalive
+            if keepalive is not None and keepalive.pong_deadline is not None:
+                # A pong couldn't be read while reading was paused: give it
+                # a full ping_timeout from now.
+                keepalive.reading_resumed(self.loop.time())
+                self._schedule_keepalive()
 
     def _count_answers(self, size: int) -> None:
         """Account for data written in response to data received.
@@ -1121,8 +1208,6 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             self.process_event(event)
 
         self._lost_exc = exc
-        # Nothing will be read any more: don't leave keepalive waiting.
-        self._application_keeps_up.set()
         if sys.version_info < (3, 11):  # pragma: no cover
             # On Python 3.10, a TLS transport whose close() wasn't called
             # warns when it's collected, even after the connection is lost.
@@ -1131,8 +1216,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         if self._close_timer is not None:
             self._close_timer.cancel()
             self._close_timer = None
-        if self._keepalive_task is not None:
-            self._keepalive_task.cancel()
+        self._stop_keepalive()
 
         self.recv_messages.close()
         if self.protocol.state is CLOSED:

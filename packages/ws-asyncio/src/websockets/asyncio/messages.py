@@ -57,6 +57,9 @@ class Assembler(FrameQueue):
         super().__init__(high, low, pause, resume)
         # Future that a reader waits on until put() or close() is called.
         self._waiter: asyncio.Future[None] | None = None
+        # Event loop of the readers, once known: get_running_loop() makes a
+        # system call, and get() would call it for every message.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def get(self, decode: bool | None = None) -> Data:
         """Read the next message.
@@ -91,7 +94,16 @@ class Assembler(FrameQueue):
                 if frame is None:
                     if self.closed:
                         raise EOFError("stream of frames ended")
-                    await self._wait()
+                    # Inlined _wait(): one coroutine frame less per waiting
+                    # connection.
+                    loop = self._loop
+                    if loop is None:
+                        loop = self._loop = asyncio.get_running_loop()
+                    self._waiter = loop.create_future()
+                    try:
+                        await self._waiter
+                    finally:
+                        self._waiter = None
                     continue
                 if self._text is None:
                     if frame.fin:
@@ -224,7 +236,10 @@ class Assembler(FrameQueue):
 
     async def _wait(self) -> None:
         """Wait until :meth:`put` or :meth:`close` is called."""
-        self._waiter = asyncio.get_running_loop().create_future()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
         try:
             await self._waiter
         finally:

@@ -65,6 +65,9 @@ class ServerConnection(Connection):
 
     """
 
+    # See Connection.__slots__. username is set by basic_auth().
+    __slots__ = ("server", "username")
+
     def __init__(
         self,
         protocol: ServerProtocol,
