@@ -29,14 +29,19 @@ that aborts the TCP connection if the peer doesn't close it within
 ``close_timeout``.
 
 While the connection is open, the bytes go to a batch that's written to the
-transport in one call at the next turn of the event loop (``call_soon``), so
-that frames produced in the same turn — replies to many pipelined messages,
-a burst of :meth:`~Connection.send` calls — cost one system call instead of
-one each. The batch is written at once instead when it would take the write
+transport in one call at the next turn of the event loop, so that frames
+produced in the same turn — replies to many pipelined messages, a burst of
+:meth:`~Connection.send` calls — cost one system call instead of one each.
+One callback (``call_soon``) writes the batches of every connection of the
+thread's event loop. The batch is written at once instead when it would take the write
 buffer above ``write_limit`` (so that :meth:`~Connection.send` waits exactly
 as before), when the write buffer is already above it, and whenever the
 protocol leaves the ``OPEN`` state: the closing handshake, EOF and handshake
 failures go out immediately, after everything produced before them.
+
+Keepalive holds no task: a timer of the event loop runs
+:class:`~websockets._keepalive.Keepalive` when it's due, and the arrival of
+a pong or the end of a pause of reading reschedules it.
 
 Incoming data frames go to an :class:`~websockets.asyncio.messages.Assembler`
 that reassembles messages for :meth:`~Connection.recv`. When the application
