@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import collections
+import gc
+import weakref
 
-from websockets._assembly import _LARGE, FrameQueue
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from websockets._assembly import _COMPACT, _LARGE, FrameQueue
 from websockets.frames import Frame, Opcode
 
 
@@ -109,3 +115,67 @@ def test_many_empty_fragments_hold_nothing() -> None:
     for _ in range(100_000):
         queue._collect(b"")
     assert queue._chunks == []
+
+
+def test_pop_returns_frames_in_order_and_frees_storage() -> None:
+    queue, _ = make_queue(high=None)
+    frames = [text(str(i).encode()) for i in range(3 * _COMPACT)]
+    for frame in frames:
+        queue._enqueue(frame)
+    popped = [queue._pop() for _ in frames]
+    assert popped == frames
+    assert queue._pop() is None and len(queue) == 0
+    # An empty queue holds no list storage, whatever it held before.
+    assert queue._queue == [] and queue._head == 0
+
+
+def test_pop_drops_its_reference_to_the_frame() -> None:
+    queue, _ = make_queue(high=None)
+    frame = text(b"first")
+    ref = weakref.ref(frame)
+    queue._enqueue(frame)
+    queue._enqueue(text(b"second"))
+    assert queue._pop() is frame
+    del frame
+    gc.collect()
+    assert ref() is None, "the queue still holds a frame it returned"
+    assert len(queue) == 1
+
+
+def test_storage_stays_bounded_by_the_queue_length() -> None:
+    queue, _ = make_queue(high=None)
+    # A reader that keeps up with a writer one frame behind: the queue never
+    # empties, so only compaction bounds its storage.
+    queue._enqueue(text())
+    for _ in range(10 * _COMPACT):
+        queue._enqueue(text())
+        assert queue._pop() is not None
+        assert len(queue._queue) <= max(2 * len(queue), _COMPACT) + 1
+    assert len(queue) == 1
+
+
+def test_frames_lists_waiting_frames() -> None:
+    queue, _ = make_queue(high=None)
+    frames = [text(b"a"), text(b"b"), text(b"c")]
+    for frame in frames:
+        queue._enqueue(frame)
+    queue._pop()
+    assert queue._frames == frames[1:]
+    assert len(queue._frames) == len(queue) == 2
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 2**16))))
+def test_queue_matches_a_deque(operations: list[int | None]) -> None:
+    # None pops a frame; an integer enqueues a frame carrying it.
+    queue, _ = make_queue(high=None)
+    model: collections.deque[Frame] = collections.deque()
+    for operation in operations:
+        if operation is None:
+            assert queue._pop() == (model.popleft() if model else None)
+        else:
+            frame = text(str(operation).encode())
+            queue._enqueue(frame)
+            model.append(frame)
+        assert len(queue) == len(model)
+        assert len(queue._queue) <= max(2 * len(model), _COMPACT) + 1
+    assert queue._frames == list(model)
