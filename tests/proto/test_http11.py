@@ -442,6 +442,100 @@ class TestParseHeaders:
             parse_request(b"GET / HTTP/1.1\r\nX: " + b"a" * 40, mode)
 
 
+class TestSharedStrings:
+    """Strings common to every handshake are shared between connections."""
+
+    HANDSHAKE = (
+        b"GET / HTTP/1.1\r\n"
+        b"Host: example.com\r\n"
+        b"Upgrade: websocket\r\n"
+        b"Connection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n"
+        b"Origin: https://example.com\r\n"
+        b"\r\n"
+    )
+
+    def test_common_strings_are_shared(self, mode: str) -> None:
+        first = parse_request(self.HANDSHAKE, mode)
+        second = parse_request(self.HANDSHAKE, mode)
+        assert first == second
+        assert first.method is second.method
+        assert first.protocol is second.protocol
+        for (name1, value1), (name2, value2) in zip(
+            first.headers.raw_items(), second.headers.raw_items(), strict=True
+        ):
+            assert name1 is name2, name1
+            if name1 in ("Upgrade", "Connection", "Sec-WebSocket-Version"):
+                assert value1 is value2, value1
+
+    def test_common_lines_share_their_pair(self) -> None:
+        first = list(parse_request(self.HANDSHAKE).headers.raw_items())
+        second = list(parse_request(self.HANDSHAKE).headers.raw_items())
+        assert first[1] == ("Upgrade", "websocket")
+        assert first[1] is second[1]
+        assert first[0] is not second[0]  # the host isn't a common line
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            b"Upgrade:websocket",
+            b"Upgrade: websocket ",
+            b"upgrade: websocket",
+            b"Upgrade:\twebsocket",
+        ],
+    )
+    def test_variants_of_common_lines(self, line: bytes) -> None:
+        headers = parse_request(b"GET / HTTP/1.1\r\n" + line + b"\r\n\r\n").headers
+        assert headers["Upgrade"] == "websocket"
+        ((name, value),) = headers.raw_items()
+        assert (name, value) == (line.partition(b":")[0].decode(), "websocket")
+
+    def test_uncommon_strings_are_decoded(self) -> None:
+        strings, fields = dict(http11._STRINGS), dict(http11._FIELDS)
+        headers = parse_request(
+            b"POST / HTTP/1.0\r\nX-Custom: caf\xe9\r\nUpgrade: WEBSOCKET\r\n\r\n"
+        )
+        assert list(headers.headers.raw_items()) == [
+            ("X-Custom", "caf\xe9"),
+            ("Upgrade", "WEBSOCKET"),
+        ]
+        assert (headers.method, headers.protocol) == ("POST", "HTTP/1.0")
+        # Peer input never grows the tables.
+        assert http11._STRINGS == strings and http11._FIELDS == fields
+
+    def test_reason_phrase_is_shared(self) -> None:
+        response = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+        first, second = parse_response(response), parse_response(response)
+        assert first.reason_phrase == "Switching Protocols"
+        assert first.reason_phrase is second.reason_phrase
+
+    def test_common_lines_are_checked_like_others(self) -> None:
+        # A default value from the environment that the grammar rejects or
+        # that has OWS isn't a common line: it's parsed like any other.
+        env = dict(os.environ, WEBSOCKETS_USER_AGENT="agent ", WEBSOCKETS_SERVER="bad\x01")
+        output = run_python(
+            "from websockets.http11 import Request, _FIELDS\n"
+            "from websockets.streams import StreamReader\n"
+            "print(sorted(n for n, _ in _FIELDS.values() if n in ('User-Agent', 'Server')))\n"
+            "for line in [b'User-Agent: agent ', b'Server: bad\\x01']:\n"
+            "    reader = StreamReader()\n"
+            "    reader.feed_data(b'GET / HTTP/1.1\\r\\n' + line + b'\\r\\n\\r\\n')\n"
+            "    try:\n"
+            "        next(Request.parse(reader.read_line))\n"
+            "    except StopIteration as exc:\n"
+            "        print(list(exc.value.headers.raw_items()))\n"
+            "    except ValueError as exc:\n"
+            "        print(ascii(str(exc)))\n",
+            env,
+        )
+        assert output.splitlines() == [
+            "[]",
+            "[('User-Agent', 'agent')]",
+            "'invalid HTTP header value: bad\\x01'",
+        ]
+
+
 class TestRequestSerialize:
     def test_serialize(self) -> None:
         request = Request("/chat", Headers([("Host", "example.com"), ("Upgrade", "websocket")]))

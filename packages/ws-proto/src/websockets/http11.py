@@ -125,6 +125,109 @@ _CHUNK_SIZE_RE = re.compile(rb"[0-9A-Fa-f]+")
 _DIGITS_RE = re.compile(rb"[0-9]+")
 
 
+# A connection keeps the request or the response of its opening handshake
+# for its whole life, and most of their strings are the same on every
+# connection: decoding them anew would cost about 50 bytes per string, and
+# hundreds of bytes per connection. Parsers look up the raw bytes here first
+# and share these objects. The tables are built once, here, and never grow
+# from peer input, so their size is fixed.
+
+# Header fields (name and value) that handshakes commonly send verbatim.
+_COMMON_FIELDS = [
+    ("Upgrade", "websocket"),
+    ("Connection", "Upgrade"),
+    ("Connection", "upgrade"),
+    ("Connection", "keep-alive, Upgrade"),
+    ("Connection", "close"),
+    ("Sec-WebSocket-Version", "13"),
+    ("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"),
+    ("Sec-WebSocket-Extensions", "permessage-deflate"),
+    ("Pragma", "no-cache"),
+    ("Cache-Control", "no-cache"),
+    ("Content-Length", "0"),
+    ("Content-Type", "text/plain; charset=utf-8"),
+    ("User-Agent", USER_AGENT),
+    ("Server", SERVER),
+]
+
+# Other header names, and other strings found in request and status lines.
+_COMMON_NAMES = [
+    "Host",
+    "Origin",
+    "Date",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Protocol",
+    "Authorization",
+    "Cookie",
+    "Set-Cookie",
+    "Accept",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Transfer-Encoding",
+    "Location",
+    "WWW-Authenticate",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Real-IP",
+]
+_COMMON_OTHERS = [
+    "WebSocket",
+    "keep-alive",
+    "GET",
+    "HTTP/1.1",
+    "Switching Protocols",
+]
+
+
+def _common_strings() -> dict[bytes, str]:
+    names = [name for name, _ in _COMMON_FIELDS] + _COMMON_NAMES
+    strings = [
+        *names,
+        *(value for _, value in _COMMON_FIELDS),
+        *_COMMON_OTHERS,
+        # Some clients send names in lower case (HTTP/2 style) or in Go's
+        # canonical form (Sec-Websocket-Key).
+        *(name.lower() for name in names),
+        *(name.replace("WebSocket", "Websocket") for name in names),
+    ]
+    table: dict[bytes, str] = {}
+    for string in strings:
+        # Values from the environment may not be ASCII: skip those.
+        if string.isascii():
+            table.setdefault(string.encode(), string)
+    return table
+
+
+_STRINGS = _common_strings()
+"""Common strings of handshakes by their encoding, to share them."""
+
+
+def _common_fields() -> dict[bytes, tuple[str, str]]:
+    table: dict[bytes, tuple[str, str]] = {}
+    for name, value in _COMMON_FIELDS:
+        raw_value = value.encode("latin-1", errors="replace")
+        # parse_headers() skips its checks for these lines: only keep the
+        # ones that pass them, and parse the same (values from the
+        # environment may be anything).
+        if (
+            value.isascii()
+            and _TOKEN_RE.fullmatch(name.encode())
+            and raw_value == raw_value.strip(b" \t")
+            and _TEXT_RE.fullmatch(raw_value)
+        ):
+            table[f"{name}: {value}".encode()] = (
+                _STRINGS[name.encode()],
+                _STRINGS[raw_value],
+            )
+    return table
+
+
+_FIELDS = _common_fields()
+"""Common header lines, without CRLF, and their ``(name, value)`` pair, to share
+the pair as well as its strings."""
+
+
 def _d(value: bytes) -> str:
     """Decode bytes for display in an error message, never failing."""
     return value.decode(errors="backslashreplace")
@@ -226,8 +329,8 @@ class Request:
         return cls(
             raw_target.decode("ascii"),
             headers,
-            raw_method.decode("ascii"),
-            raw_version.decode("ascii"),
+            _STRINGS.get(raw_method) or raw_method.decode("ascii"),
+            _STRINGS.get(raw_version) or raw_version.decode("ascii"),
         )
 
     def serialize(self) -> bytes:
@@ -339,7 +442,7 @@ class Response:
             raise ValueError(f"invalid status code; expected 100-599: {status_code}")
         if not _TEXT_RE.fullmatch(raw_reason):
             raise ValueError(f"invalid reason phrase: {_d(raw_reason)}")
-        reason_phrase = raw_reason.decode("latin-1")
+        reason_phrase = _STRINGS.get(raw_reason) or raw_reason.decode("latin-1")
 
         headers = yield from parse_headers(read_line)
 
@@ -450,6 +553,8 @@ def parse_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
 
     """
     headers = Headers()
+    # Append pairs directly, to share the common ones (see _FIELDS).
+    pairs = headers._list
     count = 0
     while True:
         try:
@@ -465,6 +570,12 @@ def parse_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
                 f"read {count} headers, expected no more than {MAX_NUM_HEADERS} headers"
             )
 
+        pair = _FIELDS.get(line)
+        if pair is not None:
+            # A well-formed line, known to match the grammar.
+            pairs.append(pair)
+            continue
+
         # RFC 7230, section 3.2.4: obs-fold is deprecated; a server may
         # reject it with 400 and a client may reject the response.
         if line[:1] in (b" ", b"\t"):
@@ -479,7 +590,12 @@ def parse_headers(read_line: ReadLine) -> Generator[None, None, Headers]:
         raw_value = raw_value.strip(b" \t")
         if not _TEXT_RE.fullmatch(raw_value):
             raise ValueError(f"invalid HTTP header value: {_d(raw_value)}")
-        headers[raw_name.decode("ascii")] = raw_value.decode("latin-1")
+        pairs.append(
+            (
+                _STRINGS.get(raw_name) or raw_name.decode("ascii"),
+                _STRINGS.get(raw_value) or raw_value.decode("latin-1"),
+            )
+        )
 
 
 def _parse_chunked(read_line: ReadLine, read_exact: ReadExact) -> Generator[None, None, bytes]:
