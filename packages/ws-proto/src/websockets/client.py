@@ -353,6 +353,15 @@ class ClientProtocol(Protocol):
             self.state = OPEN
             self.events.append(response)
 
+            # Hand over to the frame parser itself rather than delegating to
+            # it, which would keep this generator suspended around it for
+            # the connection's life. Priming it parses the frames that
+            # arrived with the response. The caller drops this generator.
+            self.parser = super().parse()
+            next(self.parser)
+            yield
+            raise AssertionError("parse() shouldn't step after handover")  # pragma: no cover
+
         yield from super().parse()
 
     def _handshake_failed(self) -> None:

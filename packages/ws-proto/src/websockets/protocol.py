@@ -695,14 +695,20 @@ class Protocol:
         :meth:`discard`.
 
         """
+        reader = self.reader
         try:
             while True:
-                if (yield from self.reader.at_eof()):
-                    if self.debug:
-                        self.logger.debug("< EOF")
-                    # A clean closing handshake replaces this generator with
-                    # discard() before EOF: reaching EOF here is abnormal.
-                    raise EOFError("unexpected end of stream")
+                # reader.at_eof(), inlined: an idle connection waits here,
+                # and a nested generator would stay allocated meanwhile.
+                while not reader.buffer:
+                    if reader.eof:
+                        if self.debug:
+                            self.logger.debug("< EOF")
+                        # A clean closing handshake replaces this generator
+                        # with discard() before EOF: reaching EOF here is
+                        # abnormal.
+                        raise EOFError("unexpected end of stream")
+                    yield
                 frame = yield from self.parse_frame()
                 if self.debug:
                     self.logger.debug("< %s", frame)

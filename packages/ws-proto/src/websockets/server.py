@@ -520,8 +520,11 @@ class ServerProtocol(Protocol):
             assert self.state is CONNECTING
             self.state = OPEN
             self.logger.info("connection open")
-            # Frames may have arrived along with the request: parse them now
-            # that the connection is open.
+            # Parse frames with the frame parser itself, not through parse(),
+            # which would stay suspended around it for the connection's
+            # life. Frames may have arrived along with the request: priming
+            # it parses them now that the connection is open.
+            self.parser = super().parse()
             next(self.parser)
         else:
             self.send_eof()
@@ -547,10 +550,11 @@ class ServerProtocol(Protocol):
             self.events.append(request)
 
             # Frames are parsed once the handshake response opens the
-            # connection: send_response() steps this generator again.
+            # connection: send_response() replaces this generator then.
             while self.state is CONNECTING:
                 yield
 
+        # A protocol created in the OPEN state parses frames from the start.
         yield from super().parse()
 
     def _reject_unparsable(self, exc: Exception) -> None:
