@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import uuid
 
 import pytest
 
@@ -1162,3 +1163,18 @@ class TestExtensions:
         t.extensions = [reverse]
         t.receive_data(to_server(Opcode.BINARY, b"abc", rsv=0x20))
         assert reverse.max_sizes == [5, 5]
+
+
+def test_id_is_a_stable_random_uuid() -> None:
+    protocol = Protocol(Side.SERVER)
+    other = Protocol(Side.SERVER)
+    assert isinstance(protocol.id, uuid.UUID) and protocol.id.version == 4
+    assert protocol.id == protocol.id
+    assert protocol.id != other.id
+
+
+def test_id_is_writable() -> None:
+    protocol = Protocol(Side.CLIENT)
+    new_id = uuid.uuid4()
+    protocol.id = new_id
+    assert protocol.id is new_id

@@ -221,8 +221,9 @@ class Protocol:
         max_size: tuple[int | None, int | None] | int | None = 2**20,
         logger: LoggerLike | None = None,
     ) -> None:
-        self.id: uuid.UUID = uuid.uuid4()
-        """Unique identifier of the connection. Useful in logs."""
+        # Created on first use: most connections never need it, and a UUID
+        # costs about 150 bytes and a system call for randomness.
+        self._id: uuid.UUID | None = None
 
         if logger is None:
             logger = logging.getLogger(f"websockets.{side.name.lower()}")
@@ -279,6 +280,23 @@ class Protocol:
         next(self.parser)  # run up to the first yield
 
     # Public attributes
+
+    @property
+    def id(self) -> uuid.UUID:
+        """Unique identifier of the connection. Useful in logs.
+
+        A random :class:`~uuid.UUID`, the same for the connection's whole
+        life; it may be replaced by assigning another one.
+
+        """
+        id = self._id
+        if id is None:
+            id = self._id = uuid.uuid4()
+        return id
+
+    @id.setter
+    def id(self, id: uuid.UUID) -> None:
+        self._id = id
 
     @property
     def state(self) -> State:
