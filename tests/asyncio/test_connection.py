@@ -1223,18 +1223,27 @@ class WriteCoalescingTests(ConnectionTestCase):
         writes = self.record_writes(self.server)
         for i in range(10):
             await self.server.send(f"message {i}")
-        self.assertEqual(writes, [])
-        # Written at the next turn of the event loop, in one call.
+        # The first frame of the turn is written at once, the others at the
+        # next turn of the event loop, in one call.
+        self.assertEqual(writes, [b"\x81\x09message 0"])
         await asyncio.sleep(0)
-        self.assertEqual(len(writes), 1)
+        self.assertEqual(len(writes), 2)
+        self.assertEqual(writes[1].count(b"message "), 9)
         for i in range(10):
             self.assertEqual(await self.client.recv(), f"message {i}")
 
-    async def test_single_send_is_written_at_next_turn(self) -> None:
+    async def test_reply_is_written_at_once(self) -> None:
         writes = self.record_writes(self.server)
-        await self.server.send("hello")
+        await self.client.send("ping?")
+        self.assertEqual(await self.server.recv(), "ping?")
+        await self.server.send("pong!")
+        # A reply doesn't wait for the next turn of the event loop.
+        self.assertEqual(writes, [b"\x81\x05pong!"])
+        # Nor does the next one, in a later turn.
         await asyncio.sleep(0)
-        self.assertEqual(writes, [b"\x81\x05hello"])
+        await asyncio.sleep(0)
+        await self.server.send("again")
+        self.assertEqual(writes, [b"\x81\x05pong!", b"\x81\x05again"])
 
     async def test_answers_to_pipelined_frames_are_written_at_once(self) -> None:
         writes = self.record_writes(self.server)
@@ -1251,12 +1260,13 @@ class WriteCoalescingTests(ConnectionTestCase):
     async def test_batch_above_write_limit_is_written_at_once(self) -> None:
         client, server = await self.make_pair(write_limit=1024)
         writes = self.record_writes(server)
-        await server.send(b"\x00" * 1000)
-        self.assertEqual(writes, [])
+        await server.send(b"\x00" * 1000)  # written at once: first of the turn
         await server.send(b"\x00" * 1000)
         self.assertEqual(len(writes), 1)
-        self.assertEqual(len(writes[0]), 2 * (1000 + 4))
-        for _ in range(2):
+        await server.send(b"\x00" * 1000)
+        self.assertEqual(len(writes), 2)
+        self.assertEqual(len(writes[1]), 2 * (1000 + 4))
+        for _ in range(3):
             self.assertEqual(await client.recv(), b"\x00" * 1000)
 
     async def test_close_is_written_after_batch(self) -> None:
@@ -1264,11 +1274,11 @@ class WriteCoalescingTests(ConnectionTestCase):
         for i in range(10):
             await self.server.send(f"message {i}")
         await self.server.close()
-        # The messages and the close frame go out together, then EOF.
-        self.assertEqual(len(writes), 2)
-        self.assertEqual(writes[0].count(b"message "), 10)
-        self.assertTrue(writes[0].endswith(b"\x88\x02\x03\xe8"))
-        self.assertEqual(writes[1], "EOF")
+        # The batched messages and the close frame go out together, then EOF.
+        self.assertEqual(len(writes), 3)
+        self.assertEqual(writes[1].count(b"message "), 9)
+        self.assertTrue(writes[1].endswith(b"\x88\x02\x03\xe8"))
+        self.assertEqual(writes[2], "EOF")
         for i in range(10):
             self.assertEqual(await self.client.recv(), f"message {i}")
         with self.assertRaises(ConnectionClosedOK):
@@ -1276,12 +1286,14 @@ class WriteCoalescingTests(ConnectionTestCase):
 
     async def test_batch_dropped_on_abort(self) -> None:
         writes = self.record_writes(self.server)
+        await self.server.send("sent")
         await self.server.send("lost")
         self.server.transport.abort()
         await asyncio.sleep(0)
-        self.assertEqual(writes, [])
+        self.assertEqual(writes, [b"\x81\x04sent"])
         with self.assertRaises(ConnectionClosedError):
-            await self.client.recv()
+            while True:
+                self.assertEqual(await self.client.recv(), "sent")
 
 
 class DebugLogsTests(ConnectionTestCase):

@@ -30,6 +30,35 @@ class AssemblerTests(AsyncTestCase):
         self.assembler.put(Frame(OP_BINARY, b"tea"))
         self.assertEqual(await self.assembler.get(), b"tea")
 
+    # get_ready
+
+    async def test_get_ready_message(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"caf\xc3\xa9"))
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertEqual(self.assembler.get_ready(), "café")
+        self.assertEqual(self.assembler.get_ready(decode=True), "tea")
+        self.assertIsNone(self.assembler.get_ready())
+
+    async def test_get_ready_fragment_kept_for_get(self) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"ca", fin=False))
+        self.assertIsNone(self.assembler.get_ready())
+        # Until the message is complete, get_ready() leaves it to get().
+        self.assembler.put(Frame(OP_CONT, b"f\xc3\xa9"))
+        self.assertIsNone(self.assembler.get_ready())
+        self.assertEqual(await self.assembler.get(), "café")
+
+    async def test_get_ready_while_get_waits(self) -> None:
+        task = asyncio.create_task(self.assembler.get())
+        await asyncio.sleep(0)
+        self.assembler.put(Frame(OP_BINARY, b"tea"))
+        self.assertIsNone(self.assembler.get_ready())  # get() takes it
+        self.assertEqual(await task, b"tea")
+
+    async def test_get_ready_decode_invalid_utf8(self) -> None:
+        self.assembler.put(Frame(OP_BINARY, b"\xff"))
+        with self.assertRaises(UnicodeDecodeError):
+            self.assembler.get_ready(decode=True)
+
     async def test_get_text_message_not_received_yet(self) -> None:
         task = asyncio.create_task(self.assembler.get())
         await asyncio.sleep(0)

@@ -28,7 +28,8 @@ it takes :meth:`~websockets.protocol.Protocol.data_to_send` and, when
 that aborts the TCP connection if the peer doesn't close it within
 ``close_timeout``.
 
-While the connection is open, the bytes go to a batch that's written to the
+While the connection is open, the first bytes of a turn of the event loop
+are written at once; the following go to a batch that's written to the
 transport in one call at the next turn of the event loop, so that frames
 produced in the same turn — replies to many pipelined messages, a burst of
 :meth:`~Connection.send` calls — cost one system call instead of one each.
@@ -125,30 +126,43 @@ class _PendingFlushes(threading.local):
     event loop, one list per thread.
 
     One callback flushes them all: with many connections, one callback per
-    connection and per turn would cost as much as the writes it saves.
+    connection and per turn would cost as much as the writes it saves. It
+    also counts turns: a connection writes its first data of a turn at once,
+    which saves a turn of latency to request-response traffic, and batches
+    what follows in the same turn.
 
     """
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
-        # Not empty iff a call to _flush_connections() is scheduled on loop.
+        # Connections to flush when the scheduled callback runs.
         self.connections: list[Connection] = []
+        # Whether a call to flush() is scheduled on loop.
+        self.scheduled = False
+        # How many times flush() ran: a new turn starts each time.
+        self.turn = 0
+
+    def schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Make sure that flush() runs at the next turn of ``loop``."""
+        if not self.scheduled or self.loop is not loop:
+            # If another loop ran in this thread and stopped before flushing,
+            # its connections are gone with it.
+            self.loop = loop
+            self.connections = []
+            self.scheduled = True
+            loop.call_soon(self.flush, self.connections)
 
     def add(self, connection: Connection) -> None:
         """Flush the batch of ``connection`` at the next turn of its loop."""
-        if self.connections and self.loop is connection.loop:
-            self.connections.append(connection)
-        else:
-            # If another loop ran in this thread and stopped before flushing,
-            # its connections are gone with it.
-            self.loop = connection.loop
-            self.connections = [connection]
-            connection.loop.call_soon(self.flush, self.connections)
+        self.schedule(connection.loop)
+        self.connections.append(connection)
 
     def flush(self, connections: list[Connection]) -> None:
         if self.connections is connections:
             self.loop = None
             self.connections = []
+            self.scheduled = False
+            self.turn += 1
         for connection in connections:
             connection._flush_write_batch()
 
@@ -212,6 +226,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         "_too_many_answers",
         "_write_batch",
         "_write_batch_size",
+        "_write_turn",
         "_writing_paused",
         "close_timeout",
         "connection_lost_waiter",
@@ -313,6 +328,8 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         # (then no flush is scheduled), and their size. See _send_data().
         self._write_batch: list[bytes] | None = None
         self._write_batch_size = 0
+        # Turn in which the connection last wrote without batching.
+        self._write_turn = -1
 
         # Flow control of reads: whether reading from the transport is
         # paused, and what received data made us write while the write
@@ -459,6 +476,10 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
                 isn't valid UTF-8.
 
         """
+        # Without waiting when a message is ready: one coroutine less.
+        message = self.recv_messages.get_ready(decode)
+        if message is not None:
+            return message
         try:
             return await self.recv_messages.get(decode)
         except EOFError:
@@ -570,10 +591,17 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
 
         if isinstance(message, str):
             opcode = OP_BINARY if text is False else OP_TEXT
-            await self._send_frame(opcode, message.encode(), compress=compress)
+            # Not _send_frame(): one coroutine less per message.
+            if not self._queue_frame(opcode, message.encode(), True, compress):
+                await self._raise_close_exc()
+            if self._writing_paused:
+                await self._drain()
         elif isinstance(message, (bytes, bytearray, memoryview)):
             opcode = OP_TEXT if text is True else OP_BINARY
-            await self._send_frame(opcode, message, compress=compress)
+            if not self._queue_frame(opcode, message, True, compress):
+                await self._raise_close_exc()
+            if self._writing_paused:
+                await self._drain()
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
@@ -717,8 +745,16 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         extensions leave that message as it is.
 
         """
-        if self.protocol.state is not OPEN:
+        if not self._queue_frame(opcode, data, fin, compress):
             await self._raise_close_exc()
+        if self._writing_paused:
+            await self._drain()
+
+    def _queue_frame(self, opcode: Opcode, data: BytesLike, fin: bool, compress: bool) -> bool:
+        """Send a data frame without waiting; return :obj:`False` if the
+        connection isn't open."""
+        if self.protocol.state is not OPEN:
+            return False
         if not compress:
             # Nothing else can be sent between this and the frame below.
             for extension in self.protocol.extensions:
@@ -730,8 +766,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         else:
             self.protocol.send_continuation(data, fin)
         self._send_data()
-        if self._writing_paused:
-            await self._drain()
+        return True
 
     async def _send_fragments(
         self,
@@ -805,9 +840,10 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         every call to a ``receive_*``, ``send_*`` or ``fail`` method of the
         protocol.
 
-        While the connection is open and the write buffer has room, the data
-        joins a batch written at the next turn of the event loop; otherwise
-        the batch and the data are written now.
+        While the connection is open and the write buffer has room, the
+        first data of a turn of the event loop is written now, and the rest
+        joins a batch written at the next turn; otherwise the batch and the
+        data are written now.
 
         Returns:
             How many bytes were written or added to the batch.
@@ -827,9 +863,17 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             size = sum(len(chunk) for chunk in chunks)
             batch = self._write_batch
             if batch is None:
+                flushes = _pending_flushes
+                if self._write_turn != flushes.turn or not flushes.scheduled:
+                    # The first write of this turn: nothing to coalesce it
+                    # with yet. Write it now, and batch what follows.
+                    self._write_turn = flushes.turn
+                    flushes.schedule(self.loop)
+                    self._write_chunks(chunks)
+                    return size
                 batch = self._write_batch = chunks
                 self._write_batch_size = size
-                _pending_flushes.add(self)
+                flushes.add(self)
             else:
                 batch.extend(chunks)
                 self._write_batch_size += size

@@ -119,6 +119,32 @@ class Assembler(FrameQueue):
         text, self._text = self._text, None
         return _convert(self._join(), text, decode)
 
+    def get_ready(self, decode: bool | None = None) -> Data | None:
+        """Return the next message if it's there, without waiting.
+
+        This is :meth:`get` without a coroutine, for the common case of an
+        unfragmented message waiting in the queue. When there's none, return
+        :obj:`None`; a fragment taken from the queue is kept for :meth:`get`.
+        When :meth:`get` or :meth:`get_iter` is running, return :obj:`None`
+        too: :meth:`get` raises the error.
+
+        Raises:
+            UnicodeDecodeError: If ``decode`` is :obj:`True` and a binary
+                message isn't valid UTF-8.
+
+        """
+        if self._get_in_progress or self._text is not None:
+            return None
+        frame = self._pop()
+        if frame is None:
+            return None
+        if frame.fin:
+            return _convert(frame.data, frame.opcode is OP_TEXT, decode)
+        # The beginning of a fragmented message: get() collects the rest.
+        self._text = frame.opcode is OP_TEXT
+        self._collect(frame.data)
+        return None
+
     async def get_iter(self, decode: bool | None = None) -> AsyncGenerator[Data, None]:
         """Stream the next message, one fragment at a time.
 
