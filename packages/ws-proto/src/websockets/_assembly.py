@@ -133,16 +133,6 @@ class FrameQueue:
         """Number of frames waiting in the queue."""
         return len(self._queue) - self._head
 
-    @property
-    def _frames(self) -> list[Frame]:
-        """Frames waiting in the queue, as a new list.
-
-        Compatibility for subclasses that read the queue directly; use
-        ``len(self)`` rather than ``len(self._frames)``, which copies.
-
-        """
-        return self._queue[self._head :]
-
     def _enqueue(self, frame: Frame) -> bool:
         """Add a data frame to the queue; return whether it was queued.
 

@@ -231,7 +231,6 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         "close_timeout",
         "connection_lost_waiter",
         "debug",
-        "id",
         "latency",
         "logger",
         "loop",
@@ -270,8 +269,6 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         # attributes, including those that the Sans-I/O layer emits.
         self.protocol.logger = logging.LoggerAdapter(self.protocol.logger, {"websocket": self})
 
-        self.id: uuid.UUID = self.protocol.id
-        """Unique identifier of the connection. Useful in logs."""
         self.logger: LoggerLike = self.protocol.logger
         """Logger for this connection."""
         self.debug = self.protocol.debug
@@ -346,6 +343,20 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         self._fragmented_send_waiter: asyncio.Future[None] | None = None
 
     # Public attributes
+
+    @property
+    def id(self) -> uuid.UUID:
+        """Unique identifier of the connection. Useful in logs.
+
+        It's the :attr:`~websockets.protocol.Protocol.id` of :attr:`protocol`,
+        created when it's first read.
+
+        """
+        return self.protocol.id
+
+    @id.setter
+    def id(self, id: uuid.UUID) -> None:
+        self.protocol.id = id
 
     @property
     def local_address(self) -> Any:

@@ -85,7 +85,7 @@ class Assembler(FrameQueue):
     def __len__(self) -> int:
         """Number of frames waiting in the queue."""
         with self._mutex:
-            return len(self._frames)
+            return FrameQueue.__len__(self)
 
     def get(self, timeout: float | None = None, decode: bool | None = None) -> Data:
         """Read the next message.
