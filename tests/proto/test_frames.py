@@ -366,6 +366,21 @@ class TestSerialize:
         frame = Frame(OP_BINARY, b"", fin=False)
         assert frame.serialize(mask=False) == b"\x02\x00"
 
+    @given(
+        opcode=st.sampled_from([OP_TEXT, OP_BINARY, OP_CONT]),
+        size=st.sampled_from([0, 1, 125, 126, 65535, 65536, 70000]),
+        fin=st.booleans(),
+    )
+    @settings(max_examples=50)
+    def test_head_and_payload_match_serialize(self, opcode: Opcode, size: int, fin: bool) -> None:
+        # The protocol's fast path serializes data frames without a Frame.
+        data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+        head1 = (0x80 if fin else 0) | opcode
+        header, payload = frames.serialize_head_and_payload(head1, data, mask=False)
+        assert header + payload == Frame(opcode, data, fin).serialize(mask=False)
+        header, payload = frames.serialize_head_and_payload(head1, data, mask=True)
+        assert parse(header + bytes(payload), mask=True) == Frame(opcode, data, fin)
+
     def test_parts_unmasked(self) -> None:
         data = b"x" * 70000
         header, payload = Frame(OP_BINARY, data).serialize_parts(mask=False)

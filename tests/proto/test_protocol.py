@@ -492,6 +492,20 @@ class TestSending:
         assert raw[0] == 0x82 and raw[1] == 0x80 | 7
         assert unmask_output(raw) == b"payload"
 
+    @pytest.mark.parametrize("size", [0, 5, 200, 70000])
+    def test_same_frames_with_debug_logs(self, size: int) -> None:
+        # Debug logs take the path through Frame objects; the fast path
+        # without them must produce the same bytes.
+        logger = logging.getLogger("test.sending")
+        logger.setLevel(logging.DEBUG)
+        fast, logged = server(), Protocol(SERVER, logger=logger)
+        assert logged.debug and not fast.debug
+        for protocol in (fast, logged):
+            protocol.send_text(b"x" * size, fin=False)
+            protocol.send_continuation(b"y" * size, fin=True)
+            protocol.send_binary(b"z" * size)
+        assert [bytes(c) for c in fast.data_to_send()] == [bytes(c) for c in logged.data_to_send()]
+
     def test_large_payload_not_copied(self) -> None:
         data = b"x" * 65536
         s = server()

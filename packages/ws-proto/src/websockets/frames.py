@@ -276,6 +276,31 @@ def parse_buffered_header(
     )
 
 
+def serialize_head_and_payload(head1: int, data: BytesLike, mask: bool) -> tuple[bytes, BytesLike]:
+    """Serialize a frame whose first byte is ``head1``, without any checks.
+
+    This is :meth:`Frame.serialize_parts` after the checks and extensions,
+    for callers that build valid frames themselves.
+
+    Returns:
+        The header, with a new masking key if ``mask``; the payload, masked
+        if ``mask``, else ``data`` itself.
+
+    """
+    length = len(data)
+    head2 = _MASK if mask else 0
+    if length < 126:
+        header = bytes((head1, head2 | length))
+    elif length < 65536:
+        header = bytes((head1, head2 | 126)) + _UINT16.pack(length)
+    else:
+        header = bytes((head1, head2 | 127)) + _UINT64.pack(length)
+    if mask:
+        key = _next_masking_key()
+        return header + key, apply_mask(data, key)
+    return header, data
+
+
 # Size of the extended payload length for each value of the 7-bit length.
 _EXTENDED_LENGTH_SIZE = [0] * 126 + [2, 8]
 
@@ -485,19 +510,7 @@ class Frame:
             | (_RSV3 if frame.rsv3 else 0)
             | frame.opcode
         )
-        head2 = _MASK if mask else 0
-        length = len(frame.data)
-        if length < 126:
-            header = bytes((head1, head2 | length))
-        elif length < 65536:
-            header = bytes((head1, head2 | 126)) + _UINT16.pack(length)
-        else:
-            header = bytes((head1, head2 | 127)) + _UINT64.pack(length)
-
-        if mask:
-            key = _next_masking_key()
-            return header + key, apply_mask(frame.data, key)
-        return header, frame.data
+        return serialize_head_and_payload(head1, frame.data, mask)
 
     def check(self) -> None:
         """Check that reserved bits and opcode have acceptable values.

@@ -123,6 +123,7 @@ from .frames import (
     Opcode,
     parse_buffered_header,
     parse_header,
+    serialize_head_and_payload,
 )
 from .http11 import Request, Response
 from .streams import StreamReader, take
@@ -464,7 +465,7 @@ class Protocol:
             raise ProtocolError("unexpected continuation frame: no message to continue")
         self._check_open("send a continuation frame")
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(OP_CONT, data, fin))
+        self._send_data_frame(OP_CONT, data, fin)
 
     def send_text(self, data: BytesLike, fin: bool = True) -> None:
         """Send a `Text frame`_.
@@ -489,7 +490,7 @@ class Protocol:
             )
         self._check_open("send a text frame")
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(OP_TEXT, data, fin))
+        self._send_data_frame(OP_TEXT, data, fin)
 
     def send_binary(self, data: BytesLike, fin: bool = True) -> None:
         """Send a `Binary frame`_.
@@ -514,7 +515,7 @@ class Protocol:
             )
         self._check_open("send a binary frame")
         self.expect_continuation_frame = not fin
-        self.send_frame(Frame(OP_BINARY, data, fin))
+        self._send_data_frame(OP_BINARY, data, fin)
 
     def send_close(self, code: CloseCode | int | None = None, reason: str = "") -> None:
         """Send a `Close frame`_ and start the closing handshake.
@@ -1056,6 +1057,25 @@ class Protocol:
         header, payload = frame.serialize_parts(
             mask=self.side is CLIENT, extensions=self.extensions
         )
+        self._queue_frame(header, payload)
+
+    def _send_data_frame(self, opcode: Opcode, data: BytesLike, fin: bool) -> None:
+        """Serialize a data frame and queue it for sending.
+
+        Without extensions or debug logs, there's no need for a :class:`Frame`
+        object nor for its checks, which a frame built here always passes:
+        this is the path of every message sent.
+
+        """
+        if self.extensions or self.debug:
+            self.send_frame(Frame(opcode, data, fin))
+            return
+        header, payload = serialize_head_and_payload(
+            (0x80 if fin else 0) | opcode, data, self.side is CLIENT
+        )
+        self._queue_frame(header, payload)
+
+    def _queue_frame(self, header: bytes, payload: BytesLike) -> None:
         if len(payload) < _DIRECT_PAYLOAD_SIZE or type(payload) is not bytes:
             # Join: one chunk to write. Also copy mutable data, which the
             # application may change after sending it.
