@@ -130,10 +130,12 @@ class _PendingFlushes(threading.local):
     event loop, one list per thread.
 
     One callback flushes them all: with many connections, one callback per
-    connection and per turn would cost as much as the writes it saves. It
-    also counts turns: a connection writes its first data of a turn at once,
-    which saves a turn of latency to request-response traffic, and batches
-    what follows in the same turn.
+    connection and per turn would cost as much as the writes it saves.
+
+    It also counts turns, approximately: a turn ends when data is received or
+    when the callback runs. A connection writes its first data of a turn at
+    once, which saves request-response traffic a turn of latency and the
+    callback, and batches what follows in the same turn.
 
     """
 
@@ -143,11 +145,11 @@ class _PendingFlushes(threading.local):
         self.connections: list[Connection] = []
         # Whether a call to flush() is scheduled on loop.
         self.scheduled = False
-        # How many times flush() ran: a new turn starts each time.
         self.turn = 0
 
-    def schedule(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Make sure that flush() runs at the next turn of ``loop``."""
+    def add(self, connection: Connection) -> None:
+        """Flush the batch of ``connection`` at the next turn of its loop."""
+        loop = connection.loop
         if not self.scheduled or self.loop is not loop:
             # If another loop ran in this thread and stopped before flushing,
             # its connections are gone with it.
@@ -155,10 +157,6 @@ class _PendingFlushes(threading.local):
             self.connections = []
             self.scheduled = True
             loop.call_soon(self.flush, self.connections)
-
-    def add(self, connection: Connection) -> None:
-        """Flush the batch of ``connection`` at the next turn of its loop."""
-        self.schedule(connection.loop)
         self.connections.append(connection)
 
     def flush(self, connections: list[Connection]) -> None:
@@ -879,11 +877,10 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             batch = self._write_batch
             if batch is None:
                 flushes = _pending_flushes
-                if self._write_turn != flushes.turn or not flushes.scheduled:
+                if self._write_turn != flushes.turn:
                     # The first write of this turn: nothing to coalesce it
                     # with yet. Write it now, and batch what follows.
                     self._write_turn = flushes.turn
-                    flushes.schedule(self.loop)
                     self._write_chunks(chunks)
                     return size
                 batch = self._write_batch = chunks
@@ -1230,6 +1227,8 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         self._data_processed()
 
     def _data_processed(self) -> None:
+        # Receiving data ends a turn, for write coalescing.
+        _pending_flushes.turn += 1
         # Write first: pongs, the echo of a close frame, and other answers
         # from the protocol go out without waiting for the application.
         events = self.protocol.events_received()
