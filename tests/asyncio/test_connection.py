@@ -232,6 +232,31 @@ class SendRecvTests(ConnectionTestCase):
         self.assertEqual(await self.server.recv(), message)
 
 
+class MiscTests(ConnectionTestCase):
+    async def test_id(self) -> None:
+        self.assertIsInstance(self.server.id, uuid.UUID)
+        self.assertEqual(self.server.id, self.server.protocol.id)
+        new_id = uuid.uuid4()
+        self.server.id = new_id
+        self.assertEqual(self.server.protocol.id, new_id)
+
+    async def test_send_bytes_after_close(self) -> None:
+        await self.client.close()
+        with self.assertRaises(ConnectionClosedOK):
+            await self.client.send(b"late")
+
+    async def test_data_received(self) -> None:
+        # Event loops without buffered protocols call data_received().
+        frame = b"\x82\x83" + b"\x00\x00\x00\x00" + b"tea"
+        self.server.data_received(frame)
+        self.assertEqual(await self.server.recv(), b"tea")
+
+    async def test_attributes_beyond_slots(self) -> None:
+        # Applications may set their own attributes, as on upstream's.
+        self.server.user = "alice"  # type: ignore[attr-defined]
+        self.assertEqual(self.server.user, "alice")  # type: ignore[attr-defined]
+
+
 class LargeMessageTests(ConnectionTestCase):
     """Large payloads are read straight into the bytes object they end up in."""
 
@@ -275,6 +300,14 @@ class LargeMessageTests(ConnectionTestCase):
         # Small chunks were joined, large payloads written as they are.
         self.assertTrue(any(isinstance(data, memoryview) and data.obj is large for data in written))
         self.assertLess(len(written), 2 * len(messages))
+
+    async def test_small_chunks_before_large_chunk(self) -> None:
+        large = os.urandom(100000)
+        await self.server.send(b"x")  # written at once: first of the turn
+        await self.server.send(b"y")  # batched, then joined with nothing
+        await self.server.send(large)  # batched, written on its own
+        for message in [b"x", b"y", large]:
+            self.assertEqual(await self.client.recv(), message)
 
     async def test_tls(self) -> None:
         client, server = await self.make_pair(tls=True, max_size=None)
@@ -986,6 +1019,21 @@ class PendingFlushesTests(unittest.TestCase):
         flushes.add(stubs[0])  # type: ignore[arg-type]
         loop.run_until_complete(asyncio.sleep(0))
         self.assertEqual([stub.flushed for stub in stubs], [2, 1, 1])
+
+    def test_two_loops_in_one_thread(self) -> None:
+        flushes = _PendingFlushes()
+        first_loop, second_loop = asyncio.new_event_loop(), asyncio.new_event_loop()
+        self.addCleanup(first_loop.close)
+        self.addCleanup(second_loop.close)
+        first, second = self.Stub(first_loop), self.Stub(second_loop)
+        flushes.add(first)  # type: ignore[arg-type]
+        flushes.add(second)  # type: ignore[arg-type]
+        # Each loop's callback flushes its own connections.
+        first_loop.run_until_complete(asyncio.sleep(0))
+        self.assertEqual((first.flushed, second.flushed), (1, 0))
+        second_loop.run_until_complete(asyncio.sleep(0))
+        self.assertEqual((first.flushed, second.flushed), (1, 1))
+        self.assertFalse(flushes.scheduled)
 
     def test_loop_stopped_before_flushing(self) -> None:
         flushes = _PendingFlushes()

@@ -1091,7 +1091,9 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             # Without ping_timeout, pongs aren't awaited.
             if self.ping_timeout is not None:
                 pong_waiter.add_done_callback(self._keepalive_pong_received)
-        elif action is KeepaliveAction.FAIL:
+        else:
+            # The deadline is reached: poll() asks for something.
+            assert action is KeepaliveAction.FAIL
             if self.debug:
                 self.logger.debug("- timed out waiting for keepalive pong")
             self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
