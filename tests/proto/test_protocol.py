@@ -912,6 +912,20 @@ class TestLargePayload:
         assert [event.opcode for event in events] == [Opcode.BINARY, Opcode.CLOSE]
         assert c.state is CLOSING
 
+    def test_huge_payload_not_allocated_up_front(self) -> None:
+        # Without max_size, a peer may announce any length: above 64 MiB,
+        # the payload is buffered as it arrives instead.
+        s = Protocol(SERVER, max_size=None)
+        s.receive_data(to_server(Opcode.BINARY, b"", length=2**26 + 1)[:14])
+        assert s.get_buffer() is None
+        s.receive_data(b"x" * 1000)
+        assert len(s.reader.buffer) == 1000
+        s = Protocol(SERVER, max_size=None)
+        s.receive_data(to_server(Opcode.BINARY, b"", length=2**26)[:14])
+        view = s.get_buffer()
+        assert view is not None and len(view) == 2**26
+        view.release()
+
     def test_too_big_not_allocated(self) -> None:
         s = Protocol(SERVER, max_size=100000)
         s.receive_data(to_server(Opcode.BINARY, b"", length=100001)[:14])

@@ -143,6 +143,10 @@ _SECOND_BYTE_RANGES = {
 # its final bytes object rather than through the buffer (see get_buffer).
 # From this size, a payload to send isn't copied into its frame.
 _DIRECT_PAYLOAD_SIZE = 65536
+# Above this size, a payload is received through the buffer as it arrives,
+# rather than into an object of its full size allocated up front: with
+# max_size=None, a peer could announce any size.
+_DIRECT_PAYLOAD_MAX = 2**26
 
 __all__ = [
     "SEND_EOF",
@@ -399,10 +403,11 @@ class Protocol:
         """Return a buffer to receive the next bytes into, if there's one.
 
         While the protocol is receiving a large frame payload (64 KiB or
-        more that aren't buffered yet), this is a writable view of the payload's
-        missing part: receive into it, e.g. with :meth:`socket.socket.recv_into`,
-        then call :meth:`buffer_updated`. This saves copying the payload; the
-        resulting frame's data is the very object that the bytes went into.
+        more that aren't buffered yet, in a frame of 64 MiB at most), this is
+        a writable view of the payload's missing part: receive into it, e.g.
+        with :meth:`socket.socket.recv_into`, then call :meth:`buffer_updated`.
+        This saves copying the payload; the resulting frame's data is the very
+        object that the bytes went into.
 
         Otherwise, return :obj:`None`: receive bytes as usual and call
         :meth:`receive_data`.
@@ -838,7 +843,7 @@ class Protocol:
                 del buffer[:length]
             if is_text and not extensions:
                 self._validate_text(data, 0, header.fin)
-        elif length - len(buffer) >= _DIRECT_PAYLOAD_SIZE:
+        elif length - len(buffer) >= _DIRECT_PAYLOAD_SIZE and length <= _DIRECT_PAYLOAD_MAX:
             data = yield from self._read_large_payload(
                 length, header.mask, is_text and not extensions, header.fin
             )
