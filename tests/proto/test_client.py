@@ -7,7 +7,6 @@ import logging
 import os
 import subprocess
 import sys
-import types
 import unittest.mock
 from collections.abc import Sequence
 
@@ -43,10 +42,12 @@ from websockets.exceptions import (
 from websockets.extensions import ClientExtensionFactory, Extension
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
-from websockets.protocol import CLOSED, CONNECTING, OPEN, SEND_EOF, Protocol
+from websockets.protocol import CLOSED, CONNECTING, OPEN, SEND_EOF
 from websockets.typing import ExtensionName, ExtensionParameter, Origin, Subprotocol
 from websockets.uri import parse_uri
 from websockets.utils import accept_key
+
+from .parsing import assert_parses_with_one_generator
 
 
 def make_client(uri: str = "ws://example.com/chat", **kwargs: object) -> ClientProtocol:
@@ -650,22 +651,4 @@ def test_open_connection_parses_frames_without_nested_generators() -> None:
     # no handshake parser around it, no generator inside it.
     client = make_client()
     handshake(client, response_bytes(client))
-    protocol = client
-    frame = b"\x82\x01x"
-    parser = protocol.parser
-    assert isinstance(parser, types.GeneratorType)
-    assert parser.gi_code is Protocol.parse.__code__
-    assert parser.gi_yieldfrom is None
-    protocol.receive_data(frame)
-    assert protocol.events_received() == [Frame(Opcode.BINARY, b"x")]
-    assert protocol.parser is parser and parser.gi_yieldfrom is None
-    # In the middle of a frame, the parser waits in parse_frame().
-    protocol.receive_data(frame[:1])
-    assert parser.gi_yieldfrom is not None
-    protocol.receive_data(frame[1:])
-    assert protocol.events_received() == [Frame(Opcode.BINARY, b"x")]
-    assert parser.gi_yieldfrom is None
-    protocol.receive_eof()
-    assert protocol.events_received() == []
-    assert protocol.state is CLOSED
-    assert protocol.close_code == 1006
+    assert_parses_with_one_generator(client, b"\x82\x01x")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import types
 from collections.abc import Sequence
 
 import pytest
@@ -23,9 +22,11 @@ from websockets.exceptions import (
 from websockets.extensions import Extension, ServerExtensionFactory
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
-from websockets.protocol import CLOSED, CONNECTING, OPEN, SEND_EOF, Protocol
+from websockets.protocol import CLOSED, CONNECTING, OPEN, SEND_EOF
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName, ExtensionParameter, Origin, Subprotocol
+
+from .parsing import assert_parses_with_one_generator
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 1.3
 
@@ -543,22 +544,4 @@ def test_open_connection_parses_frames_without_nested_generators() -> None:
     # no handshake parser around it, no generator inside it.
     server = ServerProtocol()
     accept(server, request_bytes())
-    protocol = server
-    frame = b"\x82\x81\x00\x00\x00\x00x"
-    parser = protocol.parser
-    assert isinstance(parser, types.GeneratorType)
-    assert parser.gi_code is Protocol.parse.__code__
-    assert parser.gi_yieldfrom is None
-    protocol.receive_data(frame)
-    assert protocol.events_received() == [Frame(Opcode.BINARY, b"x")]
-    assert protocol.parser is parser and parser.gi_yieldfrom is None
-    # In the middle of a frame, the parser waits in parse_frame().
-    protocol.receive_data(frame[:1])
-    assert parser.gi_yieldfrom is not None
-    protocol.receive_data(frame[1:])
-    assert protocol.events_received() == [Frame(Opcode.BINARY, b"x")]
-    assert parser.gi_yieldfrom is None
-    protocol.receive_eof()
-    assert protocol.events_received() == []
-    assert protocol.state is CLOSED
-    assert protocol.close_code == 1006
+    assert_parses_with_one_generator(server, b"\x82\x81\x00\x00\x00\x00x")

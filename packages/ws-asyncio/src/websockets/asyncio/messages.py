@@ -94,14 +94,10 @@ class Assembler(FrameQueue):
                 if frame is None:
                     if self.closed:
                         raise EOFError("stream of frames ended")
-                    # Inlined _wait(): one coroutine frame less per waiting
-                    # connection.
-                    loop = self._loop
-                    if loop is None:
-                        loop = self._loop = asyncio.get_running_loop()
-                    self._waiter = loop.create_future()
+                    # Not a coroutine like _wait(): one coroutine frame less
+                    # per connection waiting for a message.
                     try:
-                        await self._waiter
+                        await self._create_waiter()
                     finally:
                         self._waiter = None
                     continue
@@ -260,14 +256,18 @@ class Assembler(FrameQueue):
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    async def _wait(self) -> None:
-        """Wait until :meth:`put` or :meth:`close` is called."""
+    def _create_waiter(self) -> asyncio.Future[None]:
+        """Create the future that :meth:`put` or :meth:`close` resolves."""
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
         self._waiter = loop.create_future()
+        return self._waiter
+
+    async def _wait(self) -> None:
+        """Wait until :meth:`put` or :meth:`close` is called."""
         try:
-            await self._waiter
+            await self._create_waiter()
         finally:
             self._waiter = None
 
