@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from websockets import protocol as protocol_module
 from websockets.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
@@ -814,6 +815,12 @@ def receive_into(protocol: Protocol, data: bytes, chunk: int) -> None:
 class TestLargePayload:
     """Payloads of 64 KiB or more are received into their final bytes object."""
 
+    @pytest.fixture(autouse=True)
+    def direct_payloads(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # Without the C speedups, the protocol doesn't use this path, but it
+        # works with their Python twin: test it in both builds.
+        monkeypatch.setattr(protocol_module, "_DIRECT_PAYLOADS", True)
+
     SIZE = 3 * 65536 + 5
 
     @pytest.mark.parametrize("side", [SERVER, CLIENT])
@@ -925,6 +932,16 @@ class TestLargePayload:
         view = s.get_buffer()
         assert view is not None and len(view) == 2**26
         view.release()
+
+    def test_through_buffer_without_speedups(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(protocol_module, "_DIRECT_PAYLOADS", False)
+        payload = b"x" * 100000
+        s = server()
+        frame = to_server(Opcode.BINARY, payload)
+        s.receive_data(frame[:14])
+        assert s.get_buffer() is None
+        s.receive_data(frame[14:])
+        assert s.events_received() == [Frame(Opcode.BINARY, payload)]
 
     def test_too_big_not_allocated(self) -> None:
         s = Protocol(SERVER, max_size=100000)

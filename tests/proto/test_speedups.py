@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import threading
 
 import pytest
 from hypothesis import given
@@ -172,3 +173,32 @@ class TestPayloadBuffer:
         payload.unmask(0, 7, b"\x01\x02\x03\x04")
         payload.unmask(7, len(data), b"\x01\x02\x03\x04")
         assert payload.take() == data
+
+
+@needs_speedups
+def test_payload_buffer_not_taken_while_unmasking() -> None:
+    # unmask() releases the GIL on large ranges: take() must not hand over
+    # the bytes before it's done, since they'd change afterwards.
+    size = 64 * 2**20
+    payload = speedups.PayloadBuffer(size)
+    with memoryview(payload) as view:
+        view[:] = bytes(size)
+    started = threading.Event()
+
+    def unmask() -> None:
+        started.set()
+        payload.unmask(0, size, b"\xff\xff\xff\xff")
+
+    thread = threading.Thread(target=unmask)
+    thread.start()
+    started.wait()
+    while True:
+        try:
+            data = payload.take()
+        except BufferError:
+            continue
+        break
+    last = data[-1]
+    thread.join()
+    # Whenever take() succeeded, the bytes were final.
+    assert data[-1] == last == 0xFF

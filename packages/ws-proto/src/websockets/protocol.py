@@ -128,7 +128,7 @@ from .frames import (
 from .http11 import Request, Response
 from .streams import StreamReader, take
 from .typing import BytesLike, LoggerLike
-from .utils import apply_mask
+from .utils import SPEEDUPS, apply_mask
 
 # Allowed second bytes of multi-byte UTF-8 sequences whose first byte
 # restricts them (RFC 3629 4); others allow 80-BF.
@@ -143,6 +143,9 @@ _SECOND_BYTE_RANGES = {
 # its final bytes object rather than through the buffer (see get_buffer).
 # From this size, a payload to send isn't copied into its frame.
 _DIRECT_PAYLOAD_SIZE = 65536
+# Without the C speedups, a payload buffer is a bytearray, zero-filled: its
+# memory would be committed when the header arrives, before the payload.
+_DIRECT_PAYLOADS = SPEEDUPS
 # Above this size, a payload is received through the buffer as it arrives,
 # rather than into an object of its full size allocated up front: with
 # max_size=None, a peer could announce any size.
@@ -403,8 +406,9 @@ class Protocol:
         """Return a buffer to receive the next bytes into, if there's one.
 
         While the protocol is receiving a large frame payload (64 KiB or
-        more that aren't buffered yet, in a frame of 64 MiB at most), this is
-        a writable view of the payload's missing part: receive into it, e.g.
+        more that aren't buffered yet, in a frame of 64 MiB at most, when the
+        C speedups are available), this is a writable view of the payload's
+        missing part: receive into it, e.g.
         with :meth:`socket.socket.recv_into`, then call :meth:`buffer_updated`.
         This saves copying the payload; the resulting frame's data is the very
         object that the bytes went into.
@@ -843,7 +847,11 @@ class Protocol:
                 del buffer[:length]
             if is_text and not extensions:
                 self._validate_text(data, 0, header.fin)
-        elif length - len(buffer) >= _DIRECT_PAYLOAD_SIZE and length <= _DIRECT_PAYLOAD_MAX:
+        elif (
+            _DIRECT_PAYLOADS
+            and length - len(buffer) >= _DIRECT_PAYLOAD_SIZE
+            and length <= _DIRECT_PAYLOAD_MAX
+        ):
             data = yield from self._read_large_payload(
                 length, header.mask, is_text and not extensions, header.fin
             )

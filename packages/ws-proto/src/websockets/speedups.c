@@ -198,9 +198,17 @@ PayloadBuffer_unmask(PayloadBufferObject *self, PyObject *args, PyObject *kwds)
     }
     buf = (uint8_t *)PyBytes_AS_STRING(self->data) + start;
     if (end - start >= RELEASE_GIL_THRESHOLD) {
+        /* Count this as an export while the GIL is released, so that take()
+         * can't hand the bytes over while they're still changing, and keep
+         * them alive. */
+        PyObject *data = self->data;
+        Py_INCREF(data);
+        self->exports++;
         Py_BEGIN_ALLOW_THREADS
         xor_mask(buf, buf, end - start, key);
         Py_END_ALLOW_THREADS
+        self->exports--;
+        Py_DECREF(data);
     } else {
         xor_mask(buf, buf, end - start, key);
     }

@@ -173,16 +173,20 @@ class StreamReader:
     def finish_payload(self) -> bytes:
         """Return the payload started by :meth:`start_payload`, once complete.
 
-        Raises:
-            BufferError: If a buffer returned by :meth:`get_buffer` is still
-                in use.
+        If a view returned by :meth:`get_buffer` is still in use, e.g. by an
+        I/O operation that didn't release it yet, this returns a copy.
 
         """
         payload = self.payload
         assert payload is not None and self.payload_filled == len(payload)
         self._release_view()
         self.payload = None
-        return payload.take()
+        try:
+            return payload.take()
+        except BufferError:
+            # The caller didn't release the view yet: copy the payload rather
+            # than hand over bytes that could still change.
+            return bytes(payload)
 
     def get_buffer(self) -> memoryview | None:
         """Return where the next received bytes belong, if not in the buffer.

@@ -126,12 +126,18 @@ class _PayloadBufferPython(bytearray):
         return data
 
 
+# SPEEDUPS tells whether the C speedups are available.
 if TYPE_CHECKING:
     from .speedups import PayloadBuffer as PayloadBuffer
     from .speedups import apply_mask
+
+    SPEEDUPS: bool
 else:
     try:
         from .speedups import PayloadBuffer, apply_mask
     except ImportError:  # not compiled: see packages/ws-proto/hatch_build.py
         PayloadBuffer = _PayloadBufferPython
         apply_mask = _apply_mask_python
+        SPEEDUPS = False
+    else:
+        SPEEDUPS = True
