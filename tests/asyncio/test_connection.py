@@ -232,6 +232,20 @@ class SendRecvTests(ConnectionTestCase):
         self.assertEqual(await self.server.recv(), message)
 
 
+class ClosingTests(ConnectionTestCase):
+    async def test_messages_read_with_close_frame_are_delivered(self) -> None:
+        # With max_queue, reading pauses and resumes many times; the close
+        # frame arrives in the same read as the last messages.
+        for i in range(2000):
+            await self.client.send(f"message {i}")
+        await self.client.close()
+        received = []
+        with self.assertRaises(ConnectionClosedOK):
+            while True:
+                received.append(await self.server.recv())
+        self.assertEqual(received, [f"message {i}" for i in range(2000)])
+
+
 class MiscTests(ConnectionTestCase):
     async def test_id(self) -> None:
         self.assertIsInstance(self.server.id, uuid.UUID)
@@ -966,6 +980,48 @@ class PingPongTests(ConnectionTestCase):
             await server.wait_closed()
         self.assertEqual(server.protocol.close_sent.reason, "keepalive ping timeout")
 
+    async def test_keepalive_pong_read_when_deadline_is_due(self) -> None:
+        """A pong read in the turn when its deadline is due counts."""
+        client, _server = await self.make_pair(ping_interval=10, ping_timeout=10)
+        client.start_keepalive()
+        keepalive = client._keepalive
+        assert keepalive is not None
+        # Send the keepalive ping now.
+        keepalive.next_ping = client.loop.time()
+        client._run_keepalive()
+        pong_waiter = client._keepalive_pong
+        assert pong_waiter is not None
+        # After the event loop was blocked, the pong is read (its waiter is
+        # resolved, the callback that records it isn't run yet) when the
+        # deadline is due already.
+        pong_waiter.set_result(0.1)
+        keepalive.pong_deadline = client.loop.time()
+        client._run_keepalive()
+        self.assertIs(client.protocol.state, OPEN)
+        self.assertIsNone(keepalive.pong_deadline)
+        self.assertIsNotNone(client._keepalive_timer)  # the next ping
+        await asyncio.sleep(0)  # the callback runs and does nothing more
+        self.assertIs(client.protocol.state, OPEN)
+
+    async def test_keepalive_deadline_extended_only_if_it_passed_while_paused(self) -> None:
+        client, server = await self.make_pair(ping_interval=10, ping_timeout=10, max_queue=2)
+        client.transport.pause_reading()  # the pong doesn't come
+        server.start_keepalive()
+        keepalive = server._keepalive
+        assert keepalive is not None
+        keepalive.next_ping = server.loop.time()
+        server._run_keepalive()
+        deadline = keepalive.pong_deadline
+        assert deadline is not None
+        # Reading pauses and resumes before the deadline: it stays.
+        for i in range(5):
+            await client.send(f"message {i}")
+        await wait_for(lambda: server._reading_paused)
+        for _ in range(5):
+            await server.recv()
+        self.assertFalse(server._reading_paused)
+        self.assertEqual(keepalive.pong_deadline, deadline)
+
     async def test_keepalive_timeout_while_closing(self) -> None:
         """When the closing handshake started, close_timeout takes over."""
         client, server = await self.make_pair(
@@ -998,12 +1054,28 @@ class PendingFlushesTests(unittest.TestCase):
     """One callback per turn of the event loop flushes every connection."""
 
     class Stub:
-        def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        def __init__(self, loop: asyncio.AbstractEventLoop, fail: bool = False) -> None:
             self.loop = loop
             self.flushed = 0
+            self.fail = fail
+            self.logger = logging.getLogger("test.flushes")
 
         def _flush_write_batch(self) -> None:
             self.flushed += 1
+            if self.fail:
+                raise RuntimeError("boom")
+
+    def test_error_doesnt_stop_other_flushes(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        flushes = _PendingFlushes()
+        stubs = [self.Stub(loop), self.Stub(loop, fail=True), self.Stub(loop)]
+        for stub in stubs:
+            flushes.add(stub)  # type: ignore[arg-type]
+        with self.assertLogs("test.flushes", logging.ERROR) as logs:
+            loop.run_until_complete(asyncio.sleep(0))
+        self.assertEqual([stub.flushed for stub in stubs], [1, 1, 1])
+        self.assertEqual([record.getMessage() for record in logs.records], ["failed to write"])
 
     def test_one_callback_for_all_connections(self) -> None:
         loop = asyncio.new_event_loop()

@@ -166,7 +166,11 @@ class _PendingFlushes(threading.local):
             self.scheduled = False
             self.turn += 1
         for connection in connections:
-            connection._flush_write_batch()
+            # One connection's error mustn't leave the others' data unsent.
+            try:
+                connection._flush_write_batch()
+            except Exception:
+                connection.logger.error("failed to write", exc_info=True)
 
 
 _pending_flushes = _PendingFlushes()
@@ -220,6 +224,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         "_fragmented_send_waiter",
         "_handshake_waiter",
         "_keepalive",
+        "_keepalive_pong",
         "_keepalive_timer",
         "_lost_exc",
         "_pong_waiters",
@@ -303,6 +308,8 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         # Keepalive schedule and the timer that runs it; see start_keepalive().
         self._keepalive: Keepalive | None = None
         self._keepalive_timer: asyncio.TimerHandle | None = None
+        # Pong waiter of the keepalive ping in flight, if its pong is awaited.
+        self._keepalive_pong: asyncio.Future[float] | None = None
 
         # Resolved when the opening handshake request or response arrives, or
         # when the TCP connection is lost, whichever happens first.
@@ -1073,10 +1080,17 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         # Once the closing handshake started, close_timeout takes over.
         if keepalive is None or self.protocol.state is not OPEN:
             return
+        pong_waiter = self._keepalive_pong
+        if pong_waiter is not None and pong_waiter.done():
+            # The pong arrived, but the callback that records it hasn't run
+            # yet, e.g. after the event loop was blocked: don't fail.
+            self._keepalive_pong_received(pong_waiter)
+            return
         if keepalive.pong_deadline is not None and self.recv_messages.paused:
             # max_queue paused reading: the pong may be waiting unread. The
             # pause doesn't count: _update_reading() reschedules keepalive,
-            # with a new deadline, when reading resumes.
+            # with a new deadline, when reading resumes. Meanwhile, no timer
+            # is armed.
             return
         # The event loop may run the timer a bit early, within the resolution
         # of its clock: the deadline is reached.
@@ -1090,6 +1104,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             keepalive.ping_sent(self.loop.time())
             # Without ping_timeout, pongs aren't awaited.
             if self.ping_timeout is not None:
+                self._keepalive_pong = pong_waiter
                 pong_waiter.add_done_callback(self._keepalive_pong_received)
         else:
             # The deadline is reached: poll() asks for something.
@@ -1104,8 +1119,11 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
     def _keepalive_pong_received(self, pong_waiter: asyncio.Future[float]) -> None:
         """Record the pong of a keepalive ping and schedule the next ping."""
         keepalive = self._keepalive
+        if keepalive is None or pong_waiter is not self._keepalive_pong:
+            return  # recorded already, or keepalive stopped
+        self._keepalive_pong = None
         # When the connection closes, pending pings fail: nothing to do.
-        if keepalive is None or pong_waiter.cancelled() or pong_waiter.exception() is not None:
+        if pong_waiter.cancelled() or pong_waiter.exception() is not None:
             return
         if self.debug:
             self.logger.debug("% received keepalive pong")
@@ -1114,6 +1132,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
 
     def _stop_keepalive(self) -> None:
         self._keepalive = None
+        self._keepalive_pong = None
         if self._keepalive_timer is not None:
             self._keepalive_timer.cancel()
             self._keepalive_timer = None
@@ -1148,9 +1167,13 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         else:
             self.transport.resume_reading()
             keepalive = self._keepalive
-            if keepalive is not None and keepalive.pong_deadline is not None:
-                # A pong couldn't be read while reading was paused: give it
-                # a full ping_timeout from now.
+            if (
+                keepalive is not None
+                and keepalive.pong_deadline is not None
+                and self._keepalive_timer is None
+            ):
+                # The pong deadline passed while reading was paused, when the
+                # pong couldn't be read: give it a full ping_timeout from now.
                 keepalive.reading_resumed(self.loop.time())
                 self._schedule_keepalive()
 
@@ -1231,12 +1254,13 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
     def _data_processed(self) -> None:
         # Receiving data ends a turn, for write coalescing.
         _pending_flushes.turn += 1
-        # Write first: pongs, the echo of a close frame, and other answers
-        # from the protocol go out without waiting for the application.
-        events = self.protocol.events_received()
-        self._count_answers(self._send_data())
-        for event in events:
+        # Queue the frames first: when a close frame arrives, _send_data()
+        # caps the queue, and the frames that came before it in the same
+        # read must make it into the queue. Then write pongs, the echo of a
+        # close frame and other answers: neither waits for the application.
+        for event in self.protocol.events_received():
             self.process_event(event)
+        self._count_answers(self._send_data())
         if self._preparing_response:
             self._update_reading()
 
