@@ -424,6 +424,33 @@ def test_close(pair: tuple[ClientConnection, Connection]) -> None:
     assert client.close_code == CloseCode.GOING_AWAY
 
 
+def test_messages_read_with_close_frame_are_delivered() -> None:
+    # The close frame arrives in the same read as messages beyond max_queue,
+    # which mustn't be dropped when the closing handshake caps the queue.
+    client_sock, server_sock = tcp_socketpair(2**20)
+    client = client_connection(client_sock)
+    server = server_connection(server_sock)
+    try:
+
+        def send_then_close() -> None:
+            for i in range(2000):
+                client.send(f"message {i}")
+            client.close()
+
+        closer = threading.Thread(target=send_then_close)
+        closer.start()
+        time.sleep(0.2)  # the server's application is slow to start reading
+        received = []
+        with pytest.raises(ConnectionClosedOK):
+            while True:
+                received.append(server.recv(timeout=JOIN_TIMEOUT))
+        closer.join(JOIN_TIMEOUT)
+        assert received == [f"message {i}" for i in range(2000)]
+    finally:
+        client.close()
+        server.close()
+
+
 def test_close_twice(pair: tuple[ClientConnection, Connection]) -> None:
     client, _server = pair
     client.close()

@@ -1282,9 +1282,17 @@ class Connection:
             # drop the payload in between.
             self._recv_view = self.protocol.get_buffer()
             events = self.protocol.events_received()
-            self._send_data(wait=False)
+            # When this data starts the closing handshake, _send_data() caps
+            # the queue: queue the frames that came before the close frame
+            # first, lest they be dropped.
+            closing = not self._closing and self.protocol.close_expected()
+            if not closing:
+                self._send_data(wait=False)
         for event in events:
             self.process_event(event)
+        if closing:
+            with self.protocol_mutex:
+                self._send_data(wait=False)
         return bool(nbytes or data)
 
     def _wait_readable(self, timeout: float | None) -> bool:
