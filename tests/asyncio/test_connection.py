@@ -21,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from websockets._keepalive import Keepalive
 from websockets.asyncio.compatibility import asyncio_timeout
 from websockets.asyncio.connection import Connection, _PendingFlushes
 from websockets.client import ClientProtocol
@@ -980,15 +981,20 @@ class PingPongTests(ConnectionTestCase):
             await server.wait_closed()
         self.assertEqual(server.protocol.close_sent.reason, "keepalive ping timeout")
 
+    @staticmethod
+    def send_keepalive_ping_now(connection: Connection) -> Keepalive:
+        """Start keepalive on ``connection`` and send its first ping now."""
+        connection.start_keepalive()
+        keepalive = connection._keepalive
+        assert keepalive is not None
+        keepalive.next_ping = connection.loop.time()
+        connection._run_keepalive()
+        return keepalive
+
     async def test_keepalive_pong_read_when_deadline_is_due(self) -> None:
         """A pong read in the turn when its deadline is due counts."""
         client, _server = await self.make_pair(ping_interval=10, ping_timeout=10)
-        client.start_keepalive()
-        keepalive = client._keepalive
-        assert keepalive is not None
-        # Send the keepalive ping now.
-        keepalive.next_ping = client.loop.time()
-        client._run_keepalive()
+        keepalive = self.send_keepalive_ping_now(client)
         pong_waiter = client._keepalive_pong
         assert pong_waiter is not None
         # After the event loop was blocked, the pong is read (its waiter is
@@ -1006,11 +1012,7 @@ class PingPongTests(ConnectionTestCase):
     async def test_keepalive_deadline_extended_only_if_it_passed_while_paused(self) -> None:
         client, server = await self.make_pair(ping_interval=10, ping_timeout=10, max_queue=2)
         client.transport.pause_reading()  # the pong doesn't come
-        server.start_keepalive()
-        keepalive = server._keepalive
-        assert keepalive is not None
-        keepalive.next_ping = server.loop.time()
-        server._run_keepalive()
+        keepalive = self.send_keepalive_ping_now(server)
         deadline = keepalive.pong_deadline
         assert deadline is not None
         # Reading pauses and resumes before the deadline: it stays.
