@@ -42,7 +42,7 @@ from websockets.frames import (
 )
 from websockets.protocol import CLIENT, CLOSED, OPEN, SERVER, Protocol
 from websockets.sync.client import ClientConnection, connect
-from websockets.sync.connection import Connection
+from websockets.sync.connection import Connection, _is_pong
 from websockets.uri import parse_uri
 
 from .utils import (
@@ -422,6 +422,39 @@ def test_close(pair: tuple[ClientConnection, Connection]) -> None:
     assert server.close_code == CloseCode.GOING_AWAY
     assert server.close_reason == "bye"
     assert client.close_code == CloseCode.GOING_AWAY
+
+
+@pytest.mark.parametrize(
+    ("chunk", "expected"),
+    [
+        (b"\x8a\x04ping", True),  # from a server
+        (b"\x8a\x84abcd" + bytes(4), True),  # from a client: masked
+        (b"\x8a\x00", True),
+        (b"\x8a\x7d" + bytes(125), True),
+        (b"\x8a" + bytes(99999), False),  # a large payload on its own
+        (b"\x8a\x04pin", False),
+        (b"\x82\x04data", False),
+        (b"HTTP/1.1 101 Switching Protocols\r\n", False),
+    ],
+)
+def test_is_pong(chunk: bytes, expected: bool) -> None:
+    assert _is_pong(chunk) is expected
+
+
+def test_large_payload_starting_like_a_pong() -> None:
+    # broadcast() queues without waiting, where pongs replace each other:
+    # a large payload that starts with the byte of a pong isn't one.
+    payload = b"\x8a" + b"B" * 99999
+    with connection_pair() as (client, server):
+        client.send(b"x")
+        assert server.recv(timeout=JOIN_TIMEOUT) == b"x"
+        with server.protocol_mutex:
+            server.protocol.send_binary(payload)
+            server.protocol.send_pong(b"pong")
+            server.protocol.send_binary(payload)
+            server._send_data(wait=False)
+        assert client.recv(timeout=JOIN_TIMEOUT) == payload
+        assert client.recv(timeout=JOIN_TIMEOUT) == payload
 
 
 def test_messages_read_with_close_frame_are_delivered() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import socket
 import threading
 import time
@@ -76,6 +78,20 @@ def test_gate_skips_threads_that_stopped_waiting() -> None:
     gate.leave(admission)
     # The admission that nobody took goes to the next thread in line.
     assert len(next_one.admissions) == 1
+
+
+def test_gate_skips_many_threads_that_stopped_waiting() -> None:
+    # Readers that timed out leave stale entries in line: skipping them
+    # mustn't grow the stack, whatever their number.
+    gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
+    admission = gate.admit(Waker())
+    assert admission is not None
+    for _ in range(5 * sys.getrecursionlimit()):
+        assert gate.admit(Waker(waiting=False)) is None
+    last = Waker()
+    assert gate.admit(last) is None
+    gate.leave(admission)
+    assert len(last.admissions) == 1
 
 
 def test_gate_admissions_expire() -> None:

@@ -162,8 +162,10 @@ class WakeGate:
             # Wake up without the gate's lock: the callback takes the lock of
             # an assembler, which holds it while it calls admit().
             if not wake(admission):
-                self.leave(admission)
-                return
+                # Nobody to wake up any more, e.g. the reader timed out: pass
+                # the admission on. A loop, not leave(), which calls run():
+                # many such entries in a row mustn't grow the stack.
+                self.end(admission)
 
     def deadline(self) -> float | None:
         """When the oldest admission expires, if threads wait in line."""

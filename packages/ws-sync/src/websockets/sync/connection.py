@@ -854,10 +854,7 @@ class Connection:
 
         """
         for chunk in chunks:
-            # A pong that the protocol serialized: FIN and opcode 0xA. It's a
-            # control frame, never compressed, so the first byte is exactly
-            # that; no other chunk starts with it, not even an HTTP message.
-            if chunk[:1] == b"\x8a":
+            if _is_pong(chunk):
                 index = self._last_pong - (self._queued - len(self._outgoing)) - 1
                 if index >= 0:
                     self._outgoing[index] = chunk
@@ -1593,3 +1590,19 @@ def _address(sock: socket.socket, method: str) -> Any:
 def _encode(fragment: DataLike) -> BytesLike:
     """Encode a fragment of a text message, pass a binary fragment through."""
     return fragment.encode() if isinstance(fragment, str) else fragment
+
+
+def _is_pong(chunk: bytes) -> bool:
+    """Tell whether a chunk from the protocol is a whole pong frame.
+
+    A control frame is never compressed nor fragmented: a pong starts with
+    FIN and opcode 0xA, and holds its header, masking key if any, and at most
+    125 bytes of payload. No HTTP message starts with that byte. A data
+    frame's large payload may, but it's a chunk of its own (of 64 KiB or
+    more) whose length doesn't match.
+
+    """
+    if len(chunk) < 2 or len(chunk) > 131 or chunk[0] != 0x8A:
+        return False
+    head2 = chunk[1]
+    return len(chunk) == 2 + (4 if head2 & 0x80 else 0) + (head2 & 0x7F)
