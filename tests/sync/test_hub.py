@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 import socket
+import sys
 import threading
 import time
 
@@ -152,6 +151,25 @@ def test_hub_leaves_tls_connections_their_own_thread() -> None:
     ):
         assert client.recv(timeout=JOIN_TIMEOUT) == "done"
         assert client.recv_events_thread is not get_hub().thread
+    (thread,) = threads
+    assert thread is not None
+    assert thread is not get_hub().thread
+
+
+def test_hub_leaves_connections_with_extensions_their_own_thread() -> None:
+    # Compressing a large message holds the connection's mutex for long:
+    # the hub mustn't wait for it.
+    threads: list[threading.Thread | None] = []
+    compressed: list[bool] = []
+
+    def handler(websocket: ServerConnection) -> None:
+        threads.append(websocket.recv_events_thread)
+        compressed.append(bool(websocket.protocol.extensions))
+        websocket.send("done")
+
+    with run_server(handler) as server, connect(get_uri(server)) as client:
+        assert client.recv(timeout=JOIN_TIMEOUT) == "done"
+    assert compressed == [True]  # permessage-deflate, negotiated by default
     (thread,) = threads
     assert thread is not None
     assert thread is not get_hub().thread

@@ -22,9 +22,12 @@ On the server side, on plain sockets, the reading thread is one thread
 shared by every such connection of the process, the hub, which waits for all
 their sockets at once; it wakes up the threads waiting in
 :meth:`~Connection.recv` a few at a time, so that many busy connections don't
-keep hundreds of threads fighting for the GIL (see ``_hub.py``). Clients, and
-TLS connections, whose records can't be read without blocking, have a
-reading thread each (:meth:`~Connection.recv_events`).
+keep hundreds of threads fighting for the GIL (see ``_hub.py``). Clients,
+TLS connections, whose records can't be read without blocking, and
+connections with extensions such as permessage-deflate have a reading
+thread each (:meth:`~Connection.recv_events`): compressing or decompressing
+a large message holds a connection's mutex, or the thread that reads, for a
+long time, and the hub mustn't make every other connection wait for that.
 
 The opening handshake itself runs in the thread that opens the connection:
 the thread calling :func:`~websockets.sync.client.connect`, or the server's
@@ -1081,7 +1084,12 @@ class Connection:
         """Start reading from the socket, and keepalive."""
         if self.ping_interval is not None:
             self._keepalive = Keepalive(self.ping_interval, self.ping_timeout, time.monotonic())
-        if self._use_hub and _MSG_DONTWAIT is not None and type(self.socket) is socket.socket:
+        if (
+            self._use_hub
+            and _MSG_DONTWAIT is not None
+            and type(self.socket) is socket.socket
+            and not self.protocol.extensions
+        ):
             # The hub reads with MSG_DONTWAIT, on plain sockets only; see _hub.py.
             hub = get_hub()
             self._hub = hub
