@@ -175,6 +175,24 @@ def test_hub_leaves_connections_with_extensions_their_own_thread() -> None:
     assert thread is not get_hub().thread
 
 
+def test_hub_drops_stale_keepalive_timers() -> None:
+    # With max_queue=(2, 0), reading pauses and resumes every two messages,
+    # and each resume reschedules keepalive.
+    def handler(websocket: ServerConnection) -> None:
+        for _ in websocket:
+            pass
+
+    with (
+        run_server(handler, max_queue=(2, 0), ping_interval=20) as server,
+        connect(get_uri(server), compression=None) as client,
+    ):
+        for _ in range(50000):
+            client.send(b"x")
+        client.ping().wait(JOIN_TIMEOUT)  # the server read everything
+        # Without dropping them, thousands of stale timers pile up here.
+        assert len(get_hub()._timers) < 300
+
+
 def test_hub_handlers_blocked_elsewhere_do_not_stop_others() -> None:
     """More handlers than the gate admits block outside recv(); others go on."""
     blocked = get_hub().gate.limit + 2

@@ -222,6 +222,8 @@ class Hub:
         # when the connection's _keepalive_seq doesn't match any more.
         self._timers: list[tuple[float, int, Connection]] = []
         self._sequence = itertools.count()
+        # Size of the heap of timers above which stale entries are dropped.
+        self._compact_at = 64
         self.gate = WakeGate(limit=8, expiry=0.005)
         self.gate.bypass = True
         self.thread = threading.Thread(target=self._run, name="websockets hub", daemon=True)
@@ -259,7 +261,16 @@ class Hub:
         """Run the connection's keepalive at ``when``; call it in the hub's thread."""
         sequence = next(self._sequence)
         connection._keepalive_seq = sequence
-        heapq.heappush(self._timers, (when, sequence, connection))
+        timers = self._timers
+        heapq.heappush(timers, (when, sequence, connection))
+        # Rescheduling leaves the previous entry in the heap until it's due,
+        # e.g. each time max_queue pauses and resumes reading: drop entries
+        # that don't count any more once the heap doubled since the last
+        # time, which keeps it O(1) per call, amortized.
+        if len(timers) > self._compact_at:
+            timers[:] = [timer for timer in timers if timer[1] == timer[2]._keepalive_seq]
+            heapq.heapify(timers)
+            self._compact_at = 2 * len(timers) + 64
 
     def _run(self) -> None:
         poll = self._poller.poll
