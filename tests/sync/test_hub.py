@@ -7,6 +7,9 @@ import sys
 import threading
 import time
 
+import pytest
+
+from websockets.extensions import Extension
 from websockets.protocol import OPEN, SERVER, Protocol
 from websockets.sync._hub import WakeGate, get_hub
 from websockets.sync.client import connect
@@ -156,9 +159,24 @@ def test_hub_leaves_tls_connections_their_own_thread() -> None:
     assert thread is not get_hub().thread
 
 
+def test_hub_leaves_connections_with_any_extension_their_own_thread() -> None:
+    sock, peer = socket.socketpair()
+    protocol = Protocol(SERVER, state=OPEN)
+    protocol.extensions = [Extension()]
+    connection = Connection(sock, protocol)
+    connection._start_reading()
+    try:
+        assert connection.recv_events_thread is not None
+        assert connection.recv_events_thread is not get_hub().thread
+    finally:
+        peer.close()
+        assert connection._closed.wait(JOIN_TIMEOUT)
+
+
 def test_hub_leaves_connections_with_extensions_their_own_thread() -> None:
     # Compressing a large message holds the connection's mutex for long:
     # the hub mustn't wait for it.
+    pytest.importorskip("websockets.extensions.permessage_deflate", reason="needs ws-deflate")
     threads: list[threading.Thread | None] = []
     compressed: list[bool] = []
 
