@@ -99,6 +99,7 @@ from codecs import utf_8_decode as _utf_8_decode
 from collections.abc import Generator
 from typing import Union
 
+from ._chunks import LARGE_CHUNK
 from .exceptions import (
     ConnectionClosed,
     ConnectionClosedError,
@@ -141,7 +142,6 @@ _SECOND_BYTE_RANGES = {
 
 # From this many bytes still to receive, a frame's payload is received into
 # its final bytes object rather than through the buffer (see get_buffer).
-# From this size, a payload to send isn't copied into its frame.
 _DIRECT_PAYLOAD_SIZE = 65536
 # Without the C speedups, a payload buffer is a bytearray, zero-filled: its
 # memory would be committed when the header arrives, before the payload.
@@ -1089,7 +1089,7 @@ class Protocol:
         self._queue_frame(header, payload)
 
     def _queue_frame(self, header: bytes, payload: BytesLike) -> None:
-        if len(payload) < _DIRECT_PAYLOAD_SIZE or type(payload) is not bytes:
+        if len(payload) < LARGE_CHUNK or type(payload) is not bytes:
             # Join: one chunk to write. Also copy mutable data, which the
             # application may change after sending it.
             self.writes.append(b"".join((header, payload)))

@@ -83,6 +83,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, M
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar, cast
 
+from .._chunks import LARGE_CHUNK, join_small_chunks
 from .._keepalive import Keepalive, KeepaliveAction
 from .._options import queue_limits
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
@@ -119,10 +120,6 @@ class _ReadBuffer(threading.local):
 
 
 _read_buffer = _ReadBuffer()
-
-# From this size, a chunk is written on its own rather than copied to join
-# other chunks.
-_LARGE_WRITE = 65536
 
 
 class _PendingFlushes(threading.local):
@@ -963,22 +960,16 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
 
         """
         write = self.transport.write
-        if len(chunks) == 1 and len(chunks[0]) < _LARGE_WRITE:
+        if len(chunks) == 1 and len(chunks[0]) < LARGE_CHUNK:
             write(chunks[0])
             return
-        small: list[bytes] = []
-        for chunk in chunks:
-            if len(chunk) < _LARGE_WRITE:
-                small.append(chunk)
-                continue
-            if small:
-                write(small[0] if len(small) == 1 else b"".join(small))
-                small = []
-            # Transports slice what the socket didn't take to buffer it:
-            # slicing a memoryview doesn't copy, slicing bytes does.
-            write(memoryview(chunk))
-        if small:
-            write(small[0] if len(small) == 1 else b"".join(small))
+        for chunk in join_small_chunks(chunks):
+            if len(chunk) < LARGE_CHUNK:
+                write(chunk)
+            else:
+                # Transports slice what the socket didn't take to buffer it:
+                # slicing a memoryview doesn't copy, slicing bytes does.
+                write(memoryview(chunk))
 
     def _write(self, chunks: list[bytes]) -> int:
         """Write the batch, then chunks of data, to the transport, in one call.

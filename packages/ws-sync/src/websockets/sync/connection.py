@@ -104,6 +104,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar, cast
 
+from .._chunks import join_small_chunks
 from .._keepalive import Keepalive, KeepaliveAction
 from .._options import queue_limits
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
@@ -939,17 +940,8 @@ class Connection:
         else:
             # TLS has no sendmsg(): join runs of small chunks, e.g. a frame
             # header with its payload, and write large chunks on their own.
-            small: list[bytes | memoryview] = []
-            for chunk in chunks:
-                if len(chunk) < _LARGE_WRITE:
-                    small.append(chunk)
-                    continue
-                if small:
-                    self.socket.sendall(b"".join(small))
-                    small = []
+            for chunk in join_small_chunks(chunks):
                 self.socket.sendall(chunk)
-            if small:
-                self.socket.sendall(b"".join(small))
 
     def _half_close(self) -> None:
         """Half-close the TCP connection: the peer reads EOF."""
@@ -1555,10 +1547,6 @@ _DONTWAIT = _MSG_DONTWAIT or 0
 
 _MAX_BUFFERS = 64
 """Most chunks written by one system call, well below ``IOV_MAX``."""
-
-_LARGE_WRITE = 65536
-"""Size from which a chunk is written on its own rather than copied to join
-others, in bytes, where chunks can't be gathered in one system call."""
 
 
 def _consume(chunks: list[bytes | memoryview], sent: int) -> list[bytes | memoryview]:
