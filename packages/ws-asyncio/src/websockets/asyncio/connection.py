@@ -606,27 +606,29 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         while self._fragmented_send_waiter is not None:
             await asyncio.shield(self._fragmented_send_waiter)
 
+        data: BytesLike
         if isinstance(message, str):
             opcode = OP_BINARY if text is False else OP_TEXT
-            # Not _send_frame(): one coroutine less per message.
-            if not self._queue_frame(opcode, message.encode(), True, compress):
-                await self._raise_close_exc()
-            if self._writing_paused:
-                await self._drain()
+            data = message.encode()
         elif isinstance(message, (bytes, bytearray, memoryview)):
             opcode = OP_TEXT if text is True else OP_BINARY
-            if not self._queue_frame(opcode, message, True, compress):
-                await self._raise_close_exc()
-            if self._writing_paused:
-                await self._drain()
+            data = message
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
             await self._send_fragments(_aiter_sync(message), text, compress)
+            return
         elif isinstance(message, AsyncIterable):
             await self._send_fragments(aiter(message), text, compress)
+            return
         else:
             raise TypeError("data must be str, bytes, iterable, or async iterable")
+
+        # _send_frame(), inlined: one coroutine less per message.
+        if not self._queue_frame(opcode, data, True, compress):
+            await self._raise_close_exc()
+        if self._writing_paused:
+            await self._drain()
 
     async def close(
         self,
@@ -1124,9 +1126,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
     def _stop_keepalive(self) -> None:
         self._keepalive = None
         self._keepalive_pong = None
-        if self._keepalive_timer is not None:
-            self._keepalive_timer.cancel()
-            self._keepalive_timer = None
+        self._schedule_keepalive()  # cancels the timer, and arms none
 
     def _update_reading(self) -> None:
         """Pause or resume reading from the transport, as flow control says.
