@@ -1,0 +1,48 @@
+"""Fixtures and workarounds for the whole test suite."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import sys
+import threading
+from typing import Any
+
+# CPython 3.11.0-3.11.7 and 3.12.0-3.12.1 keep the AST constructor's recursion
+# depth in a global (gh-106905): when two threads build an AST at once, one of
+# them fails with "SystemError: AST constructor recursion depth mismatch". The
+# traceback module of 3.11 parses source lines to place its carets, so a
+# server thread that logs an exception while pytest formats a failure's
+# traceback crashed pytest itself (INTERNALERROR), ending the run. Building
+# one AST at a time removes the race; every parse goes through ast.parse.
+_AFFECTED = (3, 11, 0) <= sys.version_info[:3] < (3, 11, 8) or (
+    (3, 12, 0) <= sys.version_info[:3] < (3, 12, 2)
+)
+
+if _AFFECTED:  # pragma: no cover - depends on the interpreter
+    _ast_lock = threading.RLock()
+    _ast_parse = ast.parse
+
+    @functools.wraps(_ast_parse)
+    def _serialized_parse(*args: Any, **kwargs: Any) -> Any:
+        with _ast_lock:
+            return _ast_parse(*args, **kwargs)
+
+    ast.parse = _serialized_parse
+
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover - every test environment installs it
+    pass
+else:
+    # Hypothesis fails an example that takes longer than 200 ms by default, and
+    # warns when generating data is slow: on a busy machine under coverage,
+    # both happen to correct code. Tests bound time themselves where it
+    # matters; a property test checks properties, not speed.
+    settings.register_profile(
+        "websockets",
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.load_profile("websockets")
