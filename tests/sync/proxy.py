@@ -18,7 +18,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterator
 
-from .utils import JOIN_TIMEOUT
+from .utils import JOIN_TIMEOUT, close_listener
 
 __all__ = ["ProxyServer", "http_proxy", "socks_proxy"]
 
@@ -128,13 +128,7 @@ def _serve(
     try:
         yield listener.getsockname()[:2]
     finally:
-        # Closing a listening socket doesn't wake up accept() everywhere;
-        # shutting it down does on Linux; connecting does everywhere.
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(OSError):
-            socket.create_connection(listener.getsockname()[:2], timeout=JOIN_TIMEOUT).close()
-        listener.close()
+        close_listener(listener)
         acceptor.join(JOIN_TIMEOUT)
         for sock in connections:
             with contextlib.suppress(OSError):

@@ -11,6 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 
@@ -29,19 +30,23 @@ from websockets.protocol import CLOSED, OPEN
 from websockets.sync import client as client_module
 from websockets.sync.client import ClientConnection, connect, unix_connect
 from websockets.sync.server import ServerConnection
+from websockets.uri import parse_uri
 
 from .utils import (
     CLIENT_CONTEXT,
     JOIN_TIMEOUT,
     MS,
     SERVER_CONTEXT,
+    close_listener,
     closed_port,
     get_host_port,
     get_uri,
+    join_thread,
     run_server,
     run_unix_server,
     start_thread,
     temp_unix_socket_path,
+    wait_until,
 )
 
 DEFLATE = importlib.util.find_spec("websockets.extensions.permessage_deflate") is not None
@@ -197,19 +202,21 @@ def test_max_size() -> None:
 
 
 def test_keepalive() -> None:
-    with run_server() as server, connect(get_uri(server), ping_interval=10 * MS) as client:
-        deadline = time.monotonic() + JOIN_TIMEOUT
-        while client.latency == 0 and time.monotonic() < deadline:
-            time.sleep(MS)
-        assert client.latency > 0
+    with (
+        run_server() as server,
+        connect(get_uri(server), ping_interval=10 * MS, ping_timeout=JOIN_TIMEOUT) as client,
+    ):
+        wait_until(lambda: client.latency > 0)
 
 
 def test_sock() -> None:
-    with run_server() as server:
-        sock = socket.create_connection(get_host_port(server))
-        with connect("ws://invalid.example/", sock=sock) as client:
-            client.send("tea")
-            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+    with (
+        run_server() as server,
+        socket.create_connection(get_host_port(server)) as sock,
+        connect("ws://invalid.example/", sock=sock) as client,
+    ):
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
 
 
 # TLS and Unix sockets
@@ -228,12 +235,15 @@ def test_tls() -> None:
 def test_tls_server_hostname() -> None:
     with run_server(ssl=SERVER_CONTEXT) as server:
         _, port = get_host_port(server)
-        with connect(
-            f"wss://127.0.0.2:{port}/",
-            sock=socket.create_connection(("127.0.0.1", port)),
-            ssl=CLIENT_CONTEXT,
-            server_hostname="localhost",
-        ) as client:
+        with (
+            socket.create_connection(("127.0.0.1", port)) as sock,
+            connect(
+                f"wss://127.0.0.2:{port}/",
+                sock=sock,
+                ssl=CLIENT_CONTEXT,
+                server_hostname="localhost",
+            ) as client,
+        ):
             assert client.state is OPEN
 
 
@@ -296,13 +306,24 @@ def test_rejected() -> None:
 
 @contextlib.contextmanager
 def raw_server(answer: bytes | None) -> Iterator[str]:
-    """Accept one TCP connection; answer with ``answer`` (close) or never answer."""
+    """Accept one TCP connection; answer with ``answer`` (close) or never answer.
+
+    Without an answer, the connection stays open until the end of the
+    ``with`` block.
+
+    """
     listener = socket.create_server(("127.0.0.1", 0))
     done = threading.Event()
 
     def run() -> None:
-        sock, _ = listener.accept()
-        with sock:
+        try:
+            sock, _ = listener.accept()
+        except OSError:
+            return  # the test ended without connecting
+        # OSError: the client went away, e.g. the one that close_listener()
+        # connects to wake up accept().
+        with sock, contextlib.suppress(OSError):
+            sock.settimeout(JOIN_TIMEOUT)
             if answer is not None:
                 sock.recv(65536)
                 sock.sendall(answer)
@@ -315,8 +336,8 @@ def raw_server(answer: bytes | None) -> Iterator[str]:
         yield f"ws://{host}:{port}/"
     finally:
         done.set()
-        thread.join(JOIN_TIMEOUT)
-        listener.close()
+        close_listener(listener)
+        join_thread(thread)
 
 
 def test_invalid_response() -> None:
@@ -335,11 +356,39 @@ def test_server_closes_before_answering() -> None:
 
 
 def test_open_timeout() -> None:
+    """open_timeout bounds the opening handshake with a server that never answers."""
     with raw_server(None) as uri:
         start = time.monotonic()
         with pytest.raises(TimeoutError, match="timed out during opening handshake"):
             connect(uri, open_timeout=20 * MS)
-        assert time.monotonic() - start < JOIN_TIMEOUT
+        # The server holds the connection until the end of the test:
+        # nothing but open_timeout ended the handshake.
+        assert time.monotonic() - start >= 20 * MS
+
+
+def test_open_timeout_before_handshake() -> None:
+    """When open_timeout elapses before the opening handshake starts, the socket is closed.
+
+    It takes a thread that a busy machine doesn't run for longer than
+    open_timeout between opening the socket and starting the handshake; the
+    connection class stands for that. A socket left open would surface later
+    as a ResourceWarning in whatever test runs when the garbage collector
+    finds it.
+
+    """
+
+    class SlowConnection(ClientConnection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            time.sleep(40 * MS)
+
+    with raw_server(None) as uri:
+        server = parse_uri(uri)
+        with socket.create_connection((server.host, server.port)) as sock:
+            with pytest.raises(TimeoutError, match="timed out during opening handshake"):
+                connect(uri, sock=sock, open_timeout=20 * MS, create_connection=SlowConnection)
+            # Like every failure of connect() after it got the socket.
+            assert sock.fileno() == -1
 
 
 # Redirects
@@ -397,10 +446,12 @@ def test_redirect_to_insecure() -> None:
 
 
 def test_redirect_with_sock() -> None:
-    with run_server(process_request=redirect_to("/elsewhere")) as server:
-        sock = socket.create_connection(get_host_port(server))
-        with pytest.raises(ValueError, match=r"cannot follow redirect to .* with sock"):
-            connect(get_uri(server), sock=sock)
+    with (
+        run_server(process_request=redirect_to("/elsewhere")) as server,
+        socket.create_connection(get_host_port(server)) as sock,
+        pytest.raises(ValueError, match=r"cannot follow redirect to .* with sock"),
+    ):
+        connect(get_uri(server), sock=sock)
 
 
 def test_redirect_cross_origin_on_unix() -> None:
@@ -431,35 +482,49 @@ def test_redirect_same_origin_on_unix() -> None:
 
 
 def fast_delays() -> Generator[float]:
-    while True:
+    """Retry every 5 ms; give up after JOIN_TIMEOUT, lest a failing test retry forever."""
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while time.monotonic() < deadline:
         yield 5 * MS
+    raise AssertionError("failed to reconnect")
+
+
+@contextlib.contextmanager
+def reconnecting(iterator: Iterator[ClientConnection]) -> Iterator[Iterator[ClientConnection]]:
+    """Close a reconnecting iterator, hence its last connection, at the end of a block."""
+    try:
+        yield iterator
+    finally:
+        iterator.close()  # type: ignore[attr-defined]
 
 
 def test_reconnect_server_restarts() -> None:
     """The client reconnects to a server restarted on the same port."""
-    with run_server() as server:
-        host, port = get_host_port(server)
-        uri = get_uri(server)
-        iterator = connect(uri, reconnect=True, reconnect_delays=fast_delays)
-        client = next(iterator)
-        client.send("first")
-        assert client.recv(timeout=JOIN_TIMEOUT) == "first"
-    # The server is gone: the connection is closed.
-    with pytest.raises(ConnectionClosed):
-        client.recv(timeout=JOIN_TIMEOUT)
+    restarted, done = threading.Event(), threading.Event()
 
-    restarted = threading.Event()
-
-    def restart() -> None:
-        time.sleep(20 * MS)
+    def restart(host: str, port: int) -> None:
+        time.sleep(20 * MS)  # attempts fail meanwhile
         with run_server(host=host, port=port):
             restarted.set()
             # Keep the server up until the client used it.
             done.wait(JOIN_TIMEOUT)
 
-    done = threading.Event()
-    thread = start_thread(restart)
-    try:
+    with contextlib.ExitStack() as stack:
+        with run_server() as server:
+            host, port = get_host_port(server)
+            iterator = stack.enter_context(
+                reconnecting(connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays))
+            )
+            client = next(iterator)
+            client.send("first")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "first"
+        # The server is gone: the connection is closed.
+        with pytest.raises(ConnectionClosed):
+            client.recv(timeout=JOIN_TIMEOUT)
+
+        thread = start_thread(restart, host, port)
+        stack.callback(join_thread, thread)
+        stack.callback(done.set)
         # Attempts fail until the server is back.
         client = next(iterator)
         # The restarted server may complete the handshake before its thread
@@ -469,9 +534,6 @@ def test_reconnect_server_restarts() -> None:
         assert client.recv(timeout=JOIN_TIMEOUT) == "second"
         iterator.close()  # type: ignore[attr-defined]
         assert client.state is CLOSED
-    finally:
-        done.set()
-        thread.join(JOIN_TIMEOUT)
 
 
 def test_reconnect_loop() -> None:
@@ -480,8 +542,13 @@ def test_reconnect_loop() -> None:
     def handler(connection: ServerConnection) -> None:
         connection.send("hello")
 
-    with run_server(handler) as server:
-        for client in connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays):
+    with (
+        run_server(handler) as server,
+        reconnecting(
+            connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays)
+        ) as iterator,
+    ):
+        for client in iterator:
             count += 1
             assert client.recv(timeout=JOIN_TIMEOUT) == "hello"
             if count == 3:
@@ -510,11 +577,12 @@ def test_reconnect_transient_error(caplog: pytest.LogCaptureFixture) -> None:
     with (
         caplog.at_level(logging.INFO, logger="websockets.client"),
         run_server(process_request=unavailable) as server,
+        reconnecting(
+            connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays)
+        ) as iterator,
     ):
-        iterator = connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays)
         client = next(iterator)
         assert client.state is OPEN
-        iterator.close()  # type: ignore[attr-defined]
     assert attempts == 3
     assert any("reconnecting in" in record.getMessage() for record in caplog.records)
 
@@ -535,12 +603,14 @@ def test_reconnect_process_exception() -> None:
 
 
 def test_reconnect_unix() -> None:
-    with temp_unix_socket_path() as path, run_unix_server(path):
-        iterator = unix_connect(path, reconnect=True, reconnect_delays=fast_delays)
+    with (
+        temp_unix_socket_path() as path,
+        run_unix_server(path),
+        reconnecting(unix_connect(path, reconnect=True, reconnect_delays=fast_delays)) as iterator,
+    ):
         client = next(iterator)
         client.send("tea")
         assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
-        iterator.close()  # type: ignore[attr-defined]
 
 
 def test_reconnect_arguments() -> None:

@@ -17,13 +17,11 @@ from websockets.sync.client import connect
 from websockets.sync.server import ServerConnection
 from websockets.typing import ExtensionParameter
 
-from .utils import get_uri, run_server
+from .utils import JOIN_TIMEOUT, get_uri, run_server
 
 DEFLATE = "websockets.extensions.permessage_deflate"
 
 pd = pytest.importorskip(DEFLATE, reason="ws-deflate isn't installed")
-
-TIMEOUT = 10
 
 
 class RecordingDeflate(pd.PerMessageDeflate):  # type: ignore[name-defined, misc]
@@ -97,12 +95,12 @@ def test_round_trips(
         assert extension.remote_max_window_bits == window_bits
         for message in MESSAGES * 2:
             client.send(message)
-            assert client.recv(timeout=TIMEOUT) == message
+            assert client.recv(timeout=JOIN_TIMEOUT) == message
         # Fragmented messages, from an iterable.
         client.send(["frag", "mented ", "text" * 100])
-        assert client.recv(timeout=TIMEOUT) == "fragmented " + "text" * 100
+        assert client.recv(timeout=JOIN_TIMEOUT) == "fragmented " + "text" * 100
         client.send([b"\x00" * 1000, b"", b"\xff" * 1000])
-        assert client.recv(timeout=TIMEOUT) == b"\x00" * 1000 + b"\xff" * 1000
+        assert client.recv(timeout=JOIN_TIMEOUT) == b"\x00" * 1000 + b"\xff" * 1000
 
 
 def test_default_compression_negotiated() -> None:
@@ -111,7 +109,7 @@ def test_default_compression_negotiated() -> None:
         assert isinstance(extension, pd.PerMessageDeflate)
         assert extension.local_max_window_bits == extension.remote_max_window_bits == 12
         client.send("hello " * 100)
-        assert client.recv(timeout=TIMEOUT) == "hello " * 100
+        assert client.recv(timeout=JOIN_TIMEOUT) == "hello " * 100
 
 
 def test_threshold_and_compress_false() -> None:
@@ -126,7 +124,7 @@ def test_threshold_and_compress_false() -> None:
         client.send(["z" * 500, "z" * 500], compress=False)
         client.send(b"w" * 1000)
         for _ in range(5):
-            client.recv(timeout=TIMEOUT)
+            client.recv(timeout=JOIN_TIMEOUT)
         assert factory.last.compressed == [False, True, False, False, True]
 
 
@@ -144,7 +142,7 @@ def test_decompression_bomb() -> None:
             # 100 MB of zeros compress to about 100 KB.
             client.send(b"\x00" * 100_000_000)
             with pytest.raises(ConnectionClosedError) as raised:
-                client.recv(timeout=TIMEOUT)
+                client.recv(timeout=JOIN_TIMEOUT)
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()

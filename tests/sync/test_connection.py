@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -49,11 +49,14 @@ from .utils import (
     CLIENT_CONTEXT,
     JOIN_TIMEOUT,
     MS,
+    PATIENCE,
     SERVER_CONTEXT,
     get_uri,
+    join_thread,
     run_server,
     start_thread,
     tcp_socketpair,
+    wait_until,
 )
 
 
@@ -64,20 +67,36 @@ class RawPeer:
         self.sock = sock
         self.sock.settimeout(JOIN_TIMEOUT)
         self.protocol = Protocol(SERVER, state=OPEN)
+        self.replies: list[bytes] = []
+        """What the protocol prepared in answer to frames received, unsent."""
 
-    def flush(self) -> None:
-        for data in self.protocol.data_to_send():
+    def _write(self, chunks: list[bytes]) -> None:
+        for data in chunks:
             if data:
                 self.sock.sendall(data)
             else:
                 self.sock.shutdown(socket.SHUT_WR)
 
+    def flush(self) -> None:
+        self._write(self.protocol.data_to_send())
+
     def send_frame(self, frame: Frame) -> None:
         self.protocol.send_frame(frame)
         self.flush()
 
+    def send_replies(self) -> None:
+        """Send what the protocol prepared in answer to frames received."""
+        replies, self.replies = self.replies, []
+        self._write(replies)
+
     def receive_frame(self) -> Frame:
-        """Read until a frame arrives; don't send anything in return."""
+        """Read until a frame arrives; don't send anything in return.
+
+        The protocol answers pings and close frames, as RFC 6455 says: these
+        answers are set aside in :attr:`replies`. Otherwise, the next frame
+        sent would carry them, e.g. an unexpected pong ahead of it.
+
+        """
         while True:
             events = self.protocol.events_received()
             if events:
@@ -90,8 +109,9 @@ class RawPeer:
                 self.protocol.receive_data(data)
             else:
                 self.protocol.receive_eof()
-                if not self.protocol.events:
-                    raise EOFError("connection closed")
+            self.replies.extend(self.protocol.data_to_send())
+            if not data and not self.protocol.events:
+                raise EOFError("connection closed")
 
     def read_until_eof(self) -> bytes:
         """Read until the connection closes, without parsing."""
@@ -101,16 +121,10 @@ class RawPeer:
         return b"".join(chunks)
 
 
-def wait_until(predicate: Callable[[], object]) -> None:
-    """Poll until ``predicate()`` is true, for at most JOIN_TIMEOUT."""
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(MS)
-
-
-def client_connection(sock: socket.socket, **kwargs: object) -> ClientConnection:
-    protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN)
+def client_connection(
+    sock: socket.socket, logger: logging.Logger | None = None, **kwargs: object
+) -> ClientConnection:
+    protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN, logger=logger)
     connection = ClientConnection(sock, protocol, **kwargs)  # type: ignore[arg-type]
     connection._start_reading()
     return connection
@@ -140,11 +154,14 @@ def connection_pair(
 
 @contextlib.contextmanager
 def raw_pair(
-    tcp: bool = False, buffer_size: int | None = None, **kwargs: object
+    tcp: bool = False,
+    buffer_size: int | None = None,
+    logger: logging.Logger | None = None,
+    **kwargs: object,
 ) -> Iterator[tuple[ClientConnection, RawPeer]]:
     """Connect a client connection and a raw peer, over TCP on 127.0.0.1 with ``tcp``."""
     client_sock, peer_sock = tcp_socketpair(buffer_size) if tcp else socket.socketpair()
-    client = client_connection(client_sock, **kwargs)
+    client = client_connection(client_sock, logger, **kwargs)
     peer = RawPeer(peer_sock)
     try:
         yield client, peer
@@ -243,7 +260,7 @@ def test_recv_concurrently(pair: tuple[ClientConnection, Connection]) -> None:
     with pytest.raises(ConcurrencyError, match="cannot call recv_streaming while another"):
         list(server.recv_streaming())
     client.send("unblock")
-    thread.join(JOIN_TIMEOUT)
+    join_thread(thread)
 
 
 def test_send_fragmented(pair: tuple[ClientConnection, Connection]) -> None:
@@ -349,14 +366,16 @@ def test_send_while_other_thread_sends_fragmented(
         yield "mented"
 
     thread = start_thread(client.send, fragments())
-    wait_until(lambda: client._fragmented_sender is not None)
-    # This send waits until the fragmented message is complete.
-    sender = start_thread(client.send, "whole")
-    time.sleep(10 * MS)
-    assert sender.is_alive()
-    release.set()
-    thread.join(JOIN_TIMEOUT)
-    sender.join(JOIN_TIMEOUT)
+    try:
+        wait_until(lambda: client._fragmented_sender is not None)
+        # This send waits until the fragmented message is complete.
+        sender = start_thread(client.send, "whole")
+        time.sleep(10 * MS)
+        assert sender.is_alive()
+    finally:
+        release.set()
+    join_thread(thread)
+    join_thread(sender)
     assert server.recv(timeout=JOIN_TIMEOUT) == "fragmented"
     assert server.recv(timeout=JOIN_TIMEOUT) == "whole"
 
@@ -384,7 +403,7 @@ def test_many_threads_send_concurrently(pair: tuple[ClientConnection, Connection
         assert padding == "x" * (int(count) * 97 % 3000)
         received[int(index)].append(int(count))
     for sender in senders:
-        sender.join(JOIN_TIMEOUT)
+        join_thread(sender)
     assert received == {index: list(range(messages)) for index in range(threads)}
 
 
@@ -394,7 +413,7 @@ def test_iteration(pair: tuple[ClientConnection, Connection]) -> None:
     client.send("two")
     closer = start_thread(client.close)
     assert list(server) == ["one", "two"]
-    closer.join(JOIN_TIMEOUT)
+    join_thread(closer)
 
 
 def test_iteration_error(pair: tuple[ClientConnection, Connection]) -> None:
@@ -406,7 +425,7 @@ def test_iteration_error(pair: tuple[ClientConnection, Connection]) -> None:
         for message in server:
             messages.append(message)
     assert messages == ["one"]
-    closer.join(JOIN_TIMEOUT)
+    join_thread(closer)
 
 
 # Closing
@@ -461,8 +480,8 @@ def test_messages_read_with_close_frame_are_delivered() -> None:
     # The close frame arrives in the same read as messages beyond max_queue,
     # which mustn't be dropped when the closing handshake caps the queue.
     client_sock, server_sock = tcp_socketpair(2**20)
-    client = client_connection(client_sock)
-    server = server_connection(server_sock)
+    client = client_connection(client_sock, close_timeout=JOIN_TIMEOUT)
+    server = server_connection(server_sock, close_timeout=JOIN_TIMEOUT)
     try:
 
         def send_then_close() -> None:
@@ -470,14 +489,20 @@ def test_messages_read_with_close_frame_are_delivered() -> None:
                 client.send(f"message {i}")
             client.close()
 
-        closer = threading.Thread(target=send_then_close)
-        closer.start()
-        time.sleep(0.2)  # the server's application is slow to start reading
+        def close_frame_written() -> bool:
+            with client.protocol_mutex:
+                return client._closing and not client._writing and not client._outgoing
+
+        closer = start_thread(send_then_close)
+        # The server's application is slow to start reading: reading pauses
+        # after max_queue messages, and the rest, up to the close frame,
+        # waits in the socket's buffers.
+        wait_until(close_frame_written)
         received = []
         with pytest.raises(ConnectionClosedOK):
             while True:
                 received.append(server.recv(timeout=JOIN_TIMEOUT))
-        closer.join(JOIN_TIMEOUT)
+        join_thread(closer)
         assert received == [f"message {i}" for i in range(2000)]
     finally:
         client.close()
@@ -549,11 +574,12 @@ def test_close_during_fragmented_send(pair: tuple[ClientConnection, Connection])
             client.send(fragments())
 
     sender = start_thread(send)
-    assert started.wait(JOIN_TIMEOUT)
-    client.close()
-    release.set()
-    sender.join(JOIN_TIMEOUT)
-    assert not sender.is_alive()
+    try:
+        assert started.wait(JOIN_TIMEOUT)
+        client.close()
+    finally:
+        release.set()
+    join_thread(sender)
     with pytest.raises(ConnectionClosedError) as raised:
         server.recv(timeout=JOIN_TIMEOUT)
     assert raised.value.rcvd == Close(CloseCode.INTERNAL_ERROR, "close during fragmented message")
@@ -563,8 +589,8 @@ def test_close_timeout() -> None:
     with raw_pair(close_timeout=20 * MS) as (client, peer):
         start = time.monotonic()
         client.close()
-        # The peer never answered: the connection was aborted.
-        assert 20 * MS <= time.monotonic() - start < JOIN_TIMEOUT
+        # The peer never answered: the connection was aborted, after waiting.
+        assert time.monotonic() - start >= 20 * MS
         assert client.close_code == CloseCode.ABNORMAL_CLOSURE
         assert peer.receive_frame().opcode is OP_CLOSE
 
@@ -674,10 +700,7 @@ def test_pings_answered_automatically() -> None:
 @pytest.mark.usefixtures("reader")
 def test_keepalive() -> None:
     with connection_pair(client_kwargs={"ping_interval": 10 * MS}) as (client, _server):
-        deadline = time.monotonic() + JOIN_TIMEOUT
-        while client.latency == 0 and time.monotonic() < deadline:
-            time.sleep(MS)
-        assert client.latency > 0
+        wait_until(lambda: client.latency > 0)
         assert client.state is OPEN
 
 
@@ -718,23 +741,33 @@ def test_keepalive_timeout() -> None:
 
 @pytest.mark.usefixtures("reader")
 def test_keepalive_while_reading_is_paused() -> None:
-    """A pong that waits behind messages the application didn't read yet is fine."""
-    with raw_pair(tcp=True, ping_interval=20 * MS, ping_timeout=20 * MS, max_queue=1) as (
+    """A pong that waits behind messages the application didn't read yet is fine.
+
+    The pong stays unread for longer than ping_timeout, which must be long
+    enough for the peer to answer and for the client to pause reading.
+
+    """
+    with raw_pair(tcp=True, ping_interval=10 * MS, ping_timeout=PATIENCE, max_queue=1) as (
         client,
         peer,
     ):
         ping = peer.receive_frame()
         assert ping.opcode is OP_PING
-        # The application doesn't read: the client stops reading, and doesn't
-        # see the pong that comes after these messages for a while.
-        for index in range(3):
-            peer.send_frame(Frame(OP_TEXT, str(index).encode()))
+        # The ping left before it arrived: its pong is due by then.
+        pong_deadline = time.monotonic() + PATIENCE
+        # The application doesn't read: two messages pause reading. The pong
+        # comes after a message longer than a read, so it can't be in the
+        # read that paused reading: the client doesn't see it for a while.
+        messages = ["0", "1", "2" * (client.recv_bufsize + 1)]
+        for message in messages:
+            peer.send_frame(Frame(OP_TEXT, message.encode()))
         peer.send_frame(Frame(OP_PONG, ping.data))
         wait_until(lambda: client.recv_messages.paused)
-        time.sleep(100 * MS)
+        time.sleep(max(0.0, pong_deadline - time.monotonic()) + 10 * MS)
         assert client.state is OPEN
-        for index in range(3):
-            assert client.recv(timeout=JOIN_TIMEOUT) == str(index)
+        assert client._keepalive_ping == ping.data  # still waiting for its pong
+        for message in messages:
+            assert client.recv(timeout=JOIN_TIMEOUT) == message
         # Once reading resumed, the pong arrives and keepalive goes on.
         wait_until(lambda: client._keepalive_ping != ping.data)
         assert client.state is OPEN
@@ -760,13 +793,19 @@ def test_keepalive_when_peer_does_not_read() -> None:
                     peer.sock.sendall(pings)
 
         flooder = start_thread(flood)
-        # The pongs fill the buffers; the reading thread goes on reading,
-        # and keepalive fails the connection, which close_timeout aborts.
-        assert client._closed.wait(JOIN_TIMEOUT)
-        with pytest.raises(ConnectionClosedError) as raised:
-            client.recv(timeout=0)
-        assert raised.value.sent == Close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
-        flooder.join(JOIN_TIMEOUT)
+        try:
+            # The pongs fill the buffers; the reading thread goes on reading,
+            # and keepalive fails the connection, which close_timeout aborts.
+            assert client._closed.wait(JOIN_TIMEOUT)
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.recv(timeout=0)
+            assert raised.value.sent == Close(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        finally:
+            # The flooder may be blocked writing to the closed connection:
+            # the kernel doesn't always reset it. Shutting down wakes it up.
+            with contextlib.suppress(OSError):
+                peer.sock.shutdown(socket.SHUT_RDWR)
+            join_thread(flooder)
 
 
 @pytest.mark.usefixtures("reader")
@@ -791,7 +830,7 @@ def test_ping_flood_while_writing() -> None:
             # One masked pong: 2 bytes of header, 4 of mask, 125 of payload.
             assert len(client._outgoing) == 1
             assert client._outgoing_size() == 131
-    sender.join(JOIN_TIMEOUT)
+    join_thread(sender)
 
 
 class ThrottledSocket(socket.socket):
@@ -854,16 +893,13 @@ def test_backpressure() -> None:
     count, size = 100, 10_000
     with connection_pair(server_kwargs={"max_queue": (4, 1)}) as (client, server):
         sender = start_thread(lambda: [client.send(bytes(size)) for _ in range(count)])
-        deadline = time.monotonic() + JOIN_TIMEOUT
-        while not server.recv_messages.paused and time.monotonic() < deadline:
-            time.sleep(MS)
-        assert server.recv_messages.paused
+        wait_until(lambda: server.recv_messages.paused)
         time.sleep(10 * MS)
         # The queue stays far below what was sent: TCP slows the sender down.
         assert len(server.recv_messages) < count // 2
         for _ in range(count):
             assert server.recv(timeout=JOIN_TIMEOUT) == bytes(size)
-        sender.join(JOIN_TIMEOUT)
+        join_thread(sender)
         assert not server.recv_messages.paused
 
 
@@ -881,17 +917,13 @@ def test_close_while_reading_is_paused() -> None:
                     client.send(bytes(100_000))
 
         sender = start_thread(send)
-        deadline = time.monotonic() + JOIN_TIMEOUT
-        while not server.recv_messages.paused and time.monotonic() < deadline:
-            time.sleep(MS)
-        assert server.recv_messages.paused
-        # Closing reads what's pending, to receive the close frame.
-        start = time.monotonic()
+        wait_until(lambda: server.recv_messages.paused)
+        # Closing reads what's pending, to receive the close frame: the
+        # client's answer arrives. Had the server waited for close_timeout,
+        # it would have aborted the connection, with close code 1006.
         server.close()
-        assert time.monotonic() - start < JOIN_TIMEOUT
         assert server.close_code == CloseCode.NORMAL_CLOSURE
-        sender.join(JOIN_TIMEOUT)
-        assert not sender.is_alive()
+        join_thread(sender)
 
 
 def test_data_frames_dropped_while_closing() -> None:
@@ -908,9 +940,8 @@ def test_data_frames_dropped_while_closing() -> None:
         assert queued <= 4
         # Reading went on: the close frame that follows the flood, which the
         # peer's protocol prepared when it received ours, arrives.
-        peer.flush()
-        closer.join(JOIN_TIMEOUT)
-        assert not closer.is_alive()
+        peer.send_replies()
+        join_thread(closer)
         assert client.close_code == CloseCode.NORMAL_CLOSURE
         assert len(client.recv_messages) <= 4
 
@@ -956,7 +987,7 @@ def test_many_tiny_fragments() -> None:
         assert len(assembler._chunks) == 1
         assert sys.getsizeof(assembler._small) < 2 * 30_001 + 1000
         peer.send_frame(Frame(OP_CONT, b"c"))
-        receiver.join(JOIN_TIMEOUT)
+        join_thread(receiver)
         assert received == ["a" + "b" * 30_000 + "c"]
 
 
@@ -1003,28 +1034,23 @@ def test_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
     """Debug logging covers keepalive, EOF and aborting the connection."""
     logger = logging.getLogger("test.debug")
     with caplog.at_level(logging.DEBUG, logger="test.debug"):
-        client_sock, peer_sock = socket.socketpair()
-        protocol = ClientProtocol(parse_uri("ws://localhost/"), state=OPEN, logger=logger)
-        client = ClientConnection(
-            client_sock,
-            protocol,
-            ping_interval=10 * MS,
-            ping_timeout=100 * MS,
-            close_timeout=20 * MS,
-        )
-        client._start_reading()
-        peer = RawPeer(peer_sock)
-        try:
+        # A peer that answers a ping, however long it takes.
+        with raw_pair(logger=logger, ping_interval=10 * MS, ping_timeout=JOIN_TIMEOUT) as (
+            client,
+            peer,
+        ):
             ping = peer.receive_frame()
             assert ping.opcode is OP_PING
             peer.send_frame(Frame(OP_PONG, ping.data))
+            wait_until(lambda: client.latency > 0)
+        # A peer that doesn't: the connection fails, then it's aborted.
+        with raw_pair(
+            logger=logger, ping_interval=10 * MS, ping_timeout=10 * MS, close_timeout=20 * MS
+        ) as (client, peer):
             assert peer.receive_frame().opcode is OP_PING
-            # Don't answer this ping: the connection fails, then it's aborted.
             assert peer.receive_frame().opcode is OP_CLOSE
             with pytest.raises(ConnectionClosedError):
                 client.recv(timeout=JOIN_TIMEOUT)
-        finally:
-            peer.sock.close()
     messages = [record.getMessage() for record in caplog.records if record.name == "test.debug"]
     for expected in [
         "% sending keepalive ping",
@@ -1041,10 +1067,7 @@ def test_idle_connections_use_no_cpu() -> None:
     with connection_pair(server_kwargs={"max_queue": 1}) as (client, server):
         for _ in range(4):
             client.send(b"")
-        deadline = time.monotonic() + JOIN_TIMEOUT
-        while not server.recv_messages.paused and time.monotonic() < deadline:
-            time.sleep(MS)
-        assert server.recv_messages.paused
+        wait_until(lambda: server.recv_messages.paused)
         start = time.process_time()
         time.sleep(200 * MS)
         assert time.process_time() - start < 50 * MS
@@ -1175,7 +1198,7 @@ def test_large_chunks_written_without_copy() -> None:
     try:
         sender = start_thread(server.send, payload)
         assert peer.receive_frame() == Frame(OP_BINARY, payload)
-        sender.join(JOIN_TIMEOUT)
+        join_thread(sender)
         assert any(data is payload for data in sock.written)
     finally:
         server._abort()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -16,7 +17,15 @@ from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 from websockets.sync.server import ServerConnection
 
-from .utils import CLIENT_CONTEXT, JOIN_TIMEOUT, MS, SERVER_CONTEXT, get_uri, run_server
+from .utils import (
+    CLIENT_CONTEXT,
+    JOIN_TIMEOUT,
+    MS,
+    SERVER_CONTEXT,
+    get_uri,
+    run_server,
+    wait_until,
+)
 
 
 class Waker:
@@ -206,7 +215,7 @@ def test_hub_drops_stale_keepalive_timers() -> None:
     ):
         for _ in range(50000):
             client.send(b"x")
-        client.ping().wait(JOIN_TIMEOUT)  # the server read everything
+        assert client.ping().wait(JOIN_TIMEOUT)  # the server read everything
         # Without dropping them, thousands of stale timers pile up here.
         assert len(get_hub()._timers) < 300
 
@@ -215,27 +224,29 @@ def test_hub_handlers_blocked_elsewhere_do_not_stop_others() -> None:
     """More handlers than the gate admits block outside recv(); others go on."""
     blocked = get_hub().gate.limit + 2
     release = threading.Event()
+    waiting: list[ServerConnection] = []
 
     def handler(websocket: ServerConnection) -> None:
         for message in websocket:
             if message == "block":
                 # Admitted by the gate, and never back in recv() for a while.
+                waiting.append(websocket)
                 release.wait(JOIN_TIMEOUT)
             websocket.send(message)
 
-    with run_server(handler) as server:
-        clients = [connect(get_uri(server)) for _ in range(blocked)]
-        try:
-            for client in clients:
-                client.send("block")
-            # Give the handlers time to take their messages and block.
-            time.sleep(20 * MS)
-            with connect(get_uri(server)) as other:
-                for index in range(3):
-                    other.send(str(index))
-                    assert other.recv(timeout=JOIN_TIMEOUT) == str(index)
-        finally:
-            release.set()
-            for client in clients:
-                assert client.recv(timeout=JOIN_TIMEOUT) == "block"
-                client.close()
+    # Without compression: connections with extensions don't use the hub.
+    with run_server(handler, compression=None) as server, contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(connect(get_uri(server))) for _ in range(blocked)]
+        # Last in, first out: release the handlers before closing clients.
+        stack.callback(release.set)
+        for client in clients:
+            client.send("block")
+        wait_until(lambda: len(waiting) == blocked)
+        assert all(websocket.recv_events_thread is get_hub().thread for websocket in waiting)
+        with connect(get_uri(server)) as other:
+            for index in range(3):
+                other.send(str(index))
+                assert other.recv(timeout=JOIN_TIMEOUT) == str(index)
+        release.set()
+        for client in clients:
+            assert client.recv(timeout=JOIN_TIMEOUT) == "block"

@@ -14,7 +14,7 @@ from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
 from websockets.sync._hub import WakeGate
 from websockets.sync.messages import Assembler
 
-from .utils import JOIN_TIMEOUT, MS, start_thread
+from .utils import JOIN_TIMEOUT, MS, PATIENCE, join_thread, start_thread, wait_until
 
 
 def text(data: str, fin: bool = True) -> Frame:
@@ -29,12 +29,14 @@ def cont(data: bytes | str, fin: bool = True) -> Frame:
     return Frame(OP_CONT, data.encode() if isinstance(data, str) else data, fin)
 
 
-def later(delay: float, function: object, *args: object) -> threading.Thread:
-    """Call ``function(*args)`` in a thread after ``delay`` seconds."""
+def when_waiting(
+    assembler: Assembler, function: Callable[..., object], *args: object
+) -> threading.Thread:
+    """Call ``function(*args)`` in a thread once a reader waits for a frame."""
 
     def run() -> None:
-        time.sleep(delay)
-        function(*args)  # type: ignore[operator]
+        wait_until(lambda: assembler._waiting)
+        function(*args)
 
     return start_thread(run)
 
@@ -77,9 +79,9 @@ def test_get_fragmented() -> None:
 
 def test_get_waits_for_frames() -> None:
     assembler = Assembler()
-    thread = later(5 * MS, assembler.put, binary(b"tea"))
+    thread = when_waiting(assembler, assembler.put, binary(b"tea"))
     assert assembler.get(timeout=JOIN_TIMEOUT) == b"tea"
-    thread.join(JOIN_TIMEOUT)
+    join_thread(thread)
 
 
 def test_get_timeout_keeps_fragments() -> None:
@@ -110,24 +112,22 @@ def test_get_eof() -> None:
 
 def test_get_unblocked_by_close() -> None:
     assembler = Assembler()
-    thread = later(5 * MS, assembler.close)
+    thread = when_waiting(assembler, assembler.close)
     with pytest.raises(EOFError):
         assembler.get(timeout=JOIN_TIMEOUT)
-    thread.join(JOIN_TIMEOUT)
+    join_thread(thread)
 
 
 def test_get_concurrently() -> None:
     assembler = Assembler()
     thread = start_thread(assembler.get, JOIN_TIMEOUT)
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while not assembler._get_in_progress and time.monotonic() < deadline:
-        time.sleep(MS)
+    wait_until(lambda: assembler._get_in_progress)
     with pytest.raises(ConcurrencyError):
         assembler.get()
     with pytest.raises(ConcurrencyError):
         list(assembler.get_iter())
     assembler.put(text("done"))
-    thread.join(JOIN_TIMEOUT)
+    join_thread(thread)
 
 
 def test_get_unfragmented_not_copied() -> None:
@@ -204,9 +204,9 @@ def test_get_iter_text_not_decoded() -> None:
 def test_get_iter_waits_for_frames() -> None:
     assembler = Assembler()
     assembler.put(binary(b"t", fin=False))
-    thread = later(5 * MS, assembler.put, cont(b"ea"))
+    thread = when_waiting(assembler, assembler.put, cont(b"ea"))
     assert list(assembler.get_iter()) == [b"t", b"ea"]
-    thread.join(JOIN_TIMEOUT)
+    join_thread(thread)
 
 
 def test_get_iter_after_get_timeout() -> None:
@@ -332,9 +332,9 @@ def test_gate_wakes_readers_one_at_a_time() -> None:
 
     first_reader = start_thread(read, "first", first)
     second_reader = start_thread(read, "second", second)
-    wait_for(lambda: first._waiting and second._waiting)
+    wait_until(lambda: first._waiting and second._waiting)
     first.put(text("one"))
-    first_reader.join(JOIN_TIMEOUT)
+    join_thread(first_reader)
     assert results["first"] == "one"
     # The first reader holds the gate's only admission until it's back.
     second.put(text("two"))
@@ -343,7 +343,7 @@ def test_gate_wakes_readers_one_at_a_time() -> None:
     # Coming back to read lets the second reader in.
     with pytest.raises(TimeoutError):
         first.get(timeout=0)
-    second_reader.join(JOIN_TIMEOUT)
+    join_thread(second_reader)
     assert results["second"] == "two"
 
 
@@ -353,8 +353,15 @@ def test_gate_reader_in_line_times_out() -> None:
     admission = gate.admit(lambda admission: True)
     assert admission is not None
     assembler = Assembler(gate=gate)
-    later(MS, assembler.put, text("late"))
-    assert assembler.get(timeout=20 * MS) == "late"
+    results: list[object] = []
+    # PATIENCE leaves the test thread the time to put the message while the
+    # reader waits: this message wakes up nobody, since the gate is full.
+    reader = start_thread(lambda: results.append(assembler.get(timeout=PATIENCE)))
+    wait_until(lambda: assembler._waiting)
+    assembler.put(text("late"))
+    assert assembler._in_line
+    join_thread(reader)
+    assert results == ["late"]
     # The admission that comes later finds nobody waiting and is given back.
     gate.leave(admission)
     assert gate.admit(lambda admission: True) is not None
@@ -364,15 +371,8 @@ def test_gate_admission_ends_when_closed() -> None:
     gate = WakeGate(limit=1, expiry=JOIN_TIMEOUT)
     assembler = Assembler(gate=gate)
     reader = start_thread(assembler.get, JOIN_TIMEOUT)
-    wait_for(lambda: assembler._waiting)
+    wait_until(lambda: assembler._waiting)
     assembler.put(text("one"))
-    reader.join(JOIN_TIMEOUT)
+    join_thread(reader)
     assembler.close()
     assert gate.admit(lambda admission: True) is not None
-
-
-def wait_for(predicate: Callable[[], object]) -> None:
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(MS)

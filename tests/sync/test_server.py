@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http
 import http.client
 import logging
@@ -39,24 +40,19 @@ from .utils import (
     CLIENT_CONTEXT,
     JOIN_TIMEOUT,
     MS,
+    PATIENCE,
     SERVER_CONTEXT,
     echo,
     get_host_port,
     get_uri,
+    join_thread,
     run_server,
     run_unix_server,
+    running,
     start_thread,
     temp_unix_socket_path,
+    wait_until,
 )
-
-
-def wait_until(predicate: object) -> None:
-    """Poll until ``predicate()`` is true, for at most JOIN_TIMEOUT."""
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(MS)
-
 
 # Serving
 
@@ -118,14 +114,13 @@ def test_server_attributes() -> None:
 
 
 def test_sock() -> None:
-    sock = socket.create_server(("127.0.0.1", 0))
-    with serve(echo, sock=sock) as server:
-        thread = start_thread(server.serve_forever)
-        with connect(get_uri(server)) as client:
-            client.send("tea")
-            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
-    thread.join(JOIN_TIMEOUT)
-    assert not thread.is_alive()
+    with (
+        socket.create_server(("127.0.0.1", 0)) as sock,
+        running(serve(echo, sock=sock)) as server,
+        connect(get_uri(server)) as client,
+    ):
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
 
 
 def test_tls() -> None:
@@ -334,18 +329,18 @@ def test_invalid_request() -> None:
 
 
 def test_shutdown_drops_rejected_connections() -> None:
-    server = serve(echo, "127.0.0.1", 0)
-    thread = start_thread(server.serve_forever)
-    with socket.create_connection(get_host_port(server)) as sock:
+    # Without close_timeout, nothing but shutdown() can end the connection.
+    with (
+        running(serve(echo, "127.0.0.1", 0, close_timeout=None)) as server,
+        socket.create_connection(get_host_port(server)) as sock,
+    ):
         sock.settimeout(JOIN_TIMEOUT)
         sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert sock.recv(4096).startswith(b"HTTP/1.1 426 Upgrade Required\r\n")
         # The client doesn't close the connection; shutdown() doesn't wait
-        # for close_timeout (10 seconds).
-        start = time.monotonic()
-        server.shutdown()
-        assert time.monotonic() - start < JOIN_TIMEOUT
-    thread.join(JOIN_TIMEOUT)
+        # for it: it drops the connection.
+        shutdown = start_thread(server.shutdown)
+        join_thread(shutdown)
 
 
 def test_open_timeout(caplog: pytest.LogCaptureFixture) -> None:
@@ -385,11 +380,14 @@ def test_keepalive_while_handler_is_busy() -> None:
     received: list[object] = []
 
     def handler(connection: ServerConnection) -> None:
-        time.sleep(200 * MS)  # e.g. a slow database query
+        # e.g. a slow database query, while messages exceed max_queue. Were
+        # keepalive to ping meanwhile, the pong would go unread and the
+        # connection would fail after ping_interval and ping_timeout.
+        time.sleep(PATIENCE + 100 * MS)
         received.extend(connection.recv(timeout=JOIN_TIMEOUT) for _ in range(20))
 
     with (
-        run_server(handler, ping_interval=20 * MS, ping_timeout=20 * MS, max_queue=4) as server,
+        run_server(handler, ping_interval=20 * MS, ping_timeout=PATIENCE, max_queue=4) as server,
         connect(get_uri(server), ping_interval=None) as client,
     ):
         for index in range(20):
@@ -448,14 +446,10 @@ def test_shutdown_closes_connections() -> None:
             time.sleep(5 * MS)  # the server waits for this
             finished.append(connection)
 
-    server = serve(handler, "127.0.0.1", 0)
-    thread = start_thread(server.serve_forever)
-    clients = []
     errors: list[BaseException] = []
 
-    def talk() -> None:
+    def talk(server: Server) -> None:
         with connect(get_uri(server)) as client:
-            clients.append(client)
             ready.wait()
             try:
                 while True:
@@ -464,17 +458,16 @@ def test_shutdown_closes_connections() -> None:
             except ConnectionClosedOK as exc:
                 errors.append(exc)
 
-    talkers = [start_thread(talk) for _ in range(3)]
-    ready.wait()
-    wait_until(lambda: len(entered) == 3)
-    assert len(server.connections) == 3
-    server.shutdown()
-    # shutdown() returned after every handler.
-    assert len(finished) == 3
-    thread.join(JOIN_TIMEOUT)
-    assert not thread.is_alive()
+    with running(serve(handler, "127.0.0.1", 0)) as server:
+        talkers = [start_thread(talk, server) for _ in range(3)]
+        ready.wait()
+        wait_until(lambda: len(entered) == 3)
+        assert len(server.connections) == 3
+        server.shutdown()
+        # shutdown() returned after every handler.
+        assert len(finished) == 3
     for talker in talkers:
-        talker.join(JOIN_TIMEOUT)
+        join_thread(talker)
     assert len(errors) == 3
     for error in errors:
         assert isinstance(error, ConnectionClosedOK)
@@ -485,47 +478,50 @@ def test_shutdown_closes_connections() -> None:
 
 
 def test_shutdown_code_and_reason() -> None:
-    server = serve(echo, "127.0.0.1", 0)
-    thread = start_thread(server.serve_forever)
-    with connect(get_uri(server)) as client:
+    with (
+        running(serve(echo, "127.0.0.1", 0)) as server,
+        connect(get_uri(server)) as client,
+    ):
         wait_until(lambda: server.connections)
         shutdown = start_thread(server.shutdown, True, CloseCode.TRY_AGAIN_LATER, "later")
         with pytest.raises(ConnectionClosedError) as raised:
             client.recv(timeout=JOIN_TIMEOUT)
         assert raised.value.rcvd is not None
         assert (raised.value.rcvd.code, raised.value.rcvd.reason) == (1013, "later")
-    shutdown.join(JOIN_TIMEOUT)
-    thread.join(JOIN_TIMEOUT)
+    join_thread(shutdown)
 
 
 def test_shutdown_without_closing_connections() -> None:
-    server = serve(echo, "127.0.0.1", 0)
-    thread = start_thread(server.serve_forever)
-    client = connect(get_uri(server))
-    wait_until(lambda: server.connections)
-    shutdown = start_thread(server.shutdown, False)
-    thread.join(JOIN_TIMEOUT)
-    # The connection stays open until the client closes it.
-    client.send("still here")
-    assert client.recv(timeout=JOIN_TIMEOUT) == "still here"
-    assert shutdown.is_alive()
-    client.close()
-    shutdown.join(JOIN_TIMEOUT)
-    assert not shutdown.is_alive()
+    with (
+        running(serve(echo, "127.0.0.1", 0)) as server,
+        connect(get_uri(server)) as client,
+    ):
+        wait_until(lambda: server.connections)
+        shutdown = start_thread(server.shutdown, False)
+        try:
+            # The server stops accepting connections...
+            wait_until(lambda: server.socket.fileno() == -1)
+            # ... but the connection stays open until the client closes it.
+            client.send("still here")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "still here"
+            assert shutdown.is_alive()
+        finally:
+            client.close()
+            join_thread(shutdown)
 
 
 def test_shutdown_drops_connections_in_handshake() -> None:
-    server = serve(echo, "127.0.0.1", 0)
-    thread = start_thread(server.serve_forever)
-    with socket.create_connection(get_host_port(server)) as sock:
+    # Without open_timeout, nothing but shutdown() can end the handshake.
+    with (
+        running(serve(echo, "127.0.0.1", 0, open_timeout=None)) as server,
+        socket.create_connection(get_host_port(server)) as sock,
+    ):
         sock.settimeout(JOIN_TIMEOUT)
         wait_until(lambda: server._connections)
-        start = time.monotonic()
-        server.shutdown()
-        # It didn't wait for open_timeout (10 seconds).
-        assert time.monotonic() - start < JOIN_TIMEOUT
+        # The client never sends a request; shutdown() doesn't wait for it.
+        shutdown = start_thread(server.shutdown)
+        join_thread(shutdown)
         assert sock.recv(4096) == b""
-    thread.join(JOIN_TIMEOUT)
 
 
 def test_shutdown_during_handshake() -> None:
@@ -537,24 +533,24 @@ def test_shutdown_during_handshake() -> None:
         release.wait(JOIN_TIMEOUT)
         return None
 
-    server = serve(echo, "127.0.0.1", 0, process_request=process_request)
-    thread = start_thread(server.serve_forever)
     failures: list[BaseException] = []
 
-    def client() -> None:
+    def client(server: Server) -> None:
         try:
             connect(get_uri(server))
         except InvalidStatus as exc:
             failures.append(exc)
 
-    client_thread = start_thread(client)
-    assert entered.wait(JOIN_TIMEOUT)
-    shutdown = start_thread(server.shutdown)
-    wait_until(lambda: not server._serving)
-    release.set()
-    shutdown.join(JOIN_TIMEOUT)
-    client_thread.join(JOIN_TIMEOUT)
-    thread.join(JOIN_TIMEOUT)
+    with running(serve(echo, "127.0.0.1", 0, process_request=process_request)) as server:
+        client_thread = start_thread(client, server)
+        try:
+            assert entered.wait(JOIN_TIMEOUT)
+            shutdown = start_thread(server.shutdown)
+            wait_until(lambda: not server._serving)
+        finally:
+            release.set()
+        join_thread(shutdown)
+        join_thread(client_thread)
     (failure,) = failures
     assert isinstance(failure, InvalidStatus)
     assert failure.response.status_code == 503
@@ -579,30 +575,25 @@ def test_server_context_manager() -> None:
     with serve(echo, "127.0.0.1", 0) as server:
         assert isinstance(server, Server)
         thread = start_thread(server.serve_forever)
-    thread.join(JOIN_TIMEOUT)
-    assert not thread.is_alive()
+    join_thread(thread)
 
 
 # broadcast
 
 
 def test_broadcast() -> None:
-    with run_server() as server:
-        clients = [connect(get_uri(server)) for _ in range(3)]
-        try:
-            wait_until(lambda: len(server.connections) == 3)
-            broadcast(server.connections, "café")
-            broadcast(server.connections, b"tea")
-            broadcast(server.connections, "café", text=False)
-            broadcast(server.connections, b"tea", text=True)
-            for client in clients:
-                assert client.recv(timeout=JOIN_TIMEOUT) == "café"
-                assert client.recv(timeout=JOIN_TIMEOUT) == b"tea"
-                assert client.recv(timeout=JOIN_TIMEOUT) == "café".encode()
-                assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
-        finally:
-            for client in clients:
-                client.close()
+    with run_server() as server, contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(connect(get_uri(server))) for _ in range(3)]
+        wait_until(lambda: len(server.connections) == 3)
+        broadcast(server.connections, "café")
+        broadcast(server.connections, b"tea")
+        broadcast(server.connections, "café", text=False)
+        broadcast(server.connections, b"tea", text=True)
+        for client in clients:
+            assert client.recv(timeout=JOIN_TIMEOUT) == "café"
+            assert client.recv(timeout=JOIN_TIMEOUT) == b"tea"
+            assert client.recv(timeout=JOIN_TIMEOUT) == "café".encode()
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
 
 
 def test_broadcast_skips_closed_connections() -> None:
@@ -622,18 +613,20 @@ def test_broadcast_skips_fragmented_send(caplog: pytest.LogCaptureFixture) -> No
 
     with run_server() as server, connect(get_uri(server)) as client:
         sender = start_thread(client.send, fragments())
-        wait_until(lambda: client._fragmented_sender is not None)
-        with pytest.raises(ExceptionGroup) as raised:
-            broadcast([client], "skipped", raise_exceptions=True)
-        (error,) = raised.value.exceptions
-        assert isinstance(error, ConcurrencyError)
-        with caplog.at_level(logging.WARNING, logger="websockets.client"):
-            broadcast([client], "skipped")
-        assert "skipped broadcast: sending a fragmented message" in [
-            record.getMessage() for record in caplog.records
-        ]
-        release.set()
-        sender.join(JOIN_TIMEOUT)
+        try:
+            wait_until(lambda: client._fragmented_sender is not None)
+            with pytest.raises(ExceptionGroup) as raised:
+                broadcast([client], "skipped", raise_exceptions=True)
+            (error,) = raised.value.exceptions
+            assert isinstance(error, ConcurrencyError)
+            with caplog.at_level(logging.WARNING, logger="websockets.client"):
+                broadcast([client], "skipped")
+            assert "skipped broadcast: sending a fragmented message" in [
+                record.getMessage() for record in caplog.records
+            ]
+        finally:
+            release.set()
+        join_thread(sender)
         assert client.recv(timeout=JOIN_TIMEOUT) == "ab"
 
 
@@ -691,8 +684,7 @@ def test_broadcast_does_not_block() -> None:
             for index in range(3):
                 message = bytes([index]) * 2**18
                 sender = start_thread(send, message)
-                sender.join(JOIN_TIMEOUT)
-                assert not sender.is_alive(), "broadcast() blocked"
+                join_thread(sender)  # broadcast() doesn't block
                 assert client.recv(timeout=JOIN_TIMEOUT) == message
             # Skipping the stuck client bounds what the server buffers for it.
             assert errors
@@ -860,24 +852,26 @@ def test_handshake_fails(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_shutdown_right_after_handshake() -> None:
     """A connection that opens while the server shuts down is closed with 1001."""
-    server: Server
+    shutdowns: list[threading.Thread] = []
 
     def process_response(
         connection: ServerConnection, request: Request, response: Response
     ) -> Response | None:
         # The response accepts the connection; the server starts shutting
         # down before it's sent.
-        start_thread(server.shutdown)
-        wait_until(lambda: server._closing is not None)
+        shutdowns.append(start_thread(connection.server.shutdown))
+        wait_until(lambda: connection.server._closing is not None)
         return None
 
-    server = serve(echo, "127.0.0.1", 0, process_response=process_response)
-    thread = start_thread(server.serve_forever)
-    with connect(get_uri(server)) as client:
+    with (
+        running(serve(echo, "127.0.0.1", 0, process_response=process_response)) as server,
+        connect(get_uri(server)) as client,
+    ):
         with pytest.raises(ConnectionClosedOK):
             client.recv(timeout=JOIN_TIMEOUT)
         assert client.close_code == CloseCode.GOING_AWAY
-    thread.join(JOIN_TIMEOUT)
+    for shutdown in shutdowns:
+        join_thread(shutdown)
 
 
 def test_broadcast_write_fails(caplog: pytest.LogCaptureFixture) -> None:

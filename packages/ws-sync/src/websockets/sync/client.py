@@ -241,10 +241,13 @@ class _Connector:
             while True:
                 connection = self.open(uri, deadline)
                 try:
+                    # When the deadline already passed, handshake() times
+                    # out and closes the connection; raising here instead
+                    # would leave the socket open.
                     connection.handshake(
                         self.additional_headers,
                         self.user_agent_header,
-                        deadline.timeout(),
+                        deadline.timeout(raise_if_elapsed=False),
                     )
                 except Exception as exc:
                     new_uri = follow_redirect(uri, exc, redirects)
