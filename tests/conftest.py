@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import ast
 import functools
+import gc
 import sys
 import threading
 from typing import Any
 
 # CPython 3.11.0-3.11.7 and 3.12.0-3.12.1 keep the AST constructor's recursion
-# depth in a global (gh-106905): when two threads build an AST at once, one of
-# them fails with "SystemError: AST constructor recursion depth mismatch". The
-# traceback module of 3.11 parses source lines to place its carets, so a
-# server thread that logs an exception while pytest formats a failure's
-# traceback crashed pytest itself (INTERNALERROR), ending the run. Building
-# one AST at a time removes the race; every parse goes through ast.parse.
+# depth in a global (gh-106905): when two ASTs are built at once, one of them
+# fails with "SystemError: AST constructor recursion depth mismatch". That
+# happens when two threads parse, or when the garbage collector runs a
+# finalizer in the middle of a parse and the finalizer parses too, e.g. a
+# task whose exception is logged: the traceback module of 3.11 parses source
+# lines to place its carets. Server threads that log exceptions while pytest
+# formats a failure's traceback crashed pytest itself (INTERNALERROR), ending
+# the run. Building one AST at a time, with the garbage collector paused,
+# removes both; every parse goes through ast.parse.
 _AFFECTED = (3, 11, 0) <= sys.version_info[:3] < (3, 11, 8) or (
     (3, 12, 0) <= sys.version_info[:3] < (3, 12, 2)
 )
@@ -26,7 +30,13 @@ if _AFFECTED:  # pragma: no cover - depends on the interpreter
     @functools.wraps(_ast_parse)
     def _serialized_parse(*args: Any, **kwargs: Any) -> Any:
         with _ast_lock:
-            return _ast_parse(*args, **kwargs)
+            gc_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                return _ast_parse(*args, **kwargs)
+            finally:
+                if gc_enabled:
+                    gc.enable()
 
     ast.parse = _serialized_parse
 

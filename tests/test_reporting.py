@@ -1,13 +1,17 @@
-"""pytest reports a failure normally while other threads format tracebacks.
+"""Failures are reported normally while other code builds ASTs.
 
 See the workaround for gh-106905 in ``tests/conftest.py``: without it, on
-CPython 3.11.0-3.11.7 and 3.12.0-3.12.1, pytest crashed with ``SystemError:
-AST constructor recursion depth mismatch`` instead of reporting the failure.
+CPython 3.11.0-3.11.7 and 3.12.0-3.12.1, parsing failed with ``SystemError:
+AST constructor recursion depth mismatch`` when another thread or a
+finalizer parsed at the same time, and pytest crashed instead of reporting a
+failure.
 
 """
 
 from __future__ import annotations
 
+import ast
+import gc
 import pathlib
 import subprocess
 import sys
@@ -84,3 +88,28 @@ def test_failure_reported_while_threads_format_tracebacks(tmp_path: pathlib.Path
     assert "INTERNALERROR" not in output, output
     assert "1 failed" in output, output
     assert result.returncode == 1, output
+
+
+class _ParsingFinalizer:
+    """Object whose finalizer parses, like the logging of a task's exception."""
+
+    def __del__(self) -> None:
+        ast.parse("x = [1, (2, {3: 4})]")
+
+
+def test_parse_while_a_finalizer_parses() -> None:
+    """A finalizer that parses, run by the garbage collector in the middle of a
+    parse, doesn't break the outer parse (the single-thread form of gh-106905)."""
+    source = "\n".join(
+        f"def f{i}(a, b):\n    return [a + b * {i} for _ in range(3)]" for i in range(500)
+    )
+    threshold = gc.get_threshold()
+    gc.set_threshold(100)
+    try:
+        for _ in range(20):
+            finalizer = _ParsingFinalizer()
+            finalizer.cycle = finalizer  # type: ignore[attr-defined]
+            del finalizer  # only the garbage collector can free it
+            ast.parse(source)
+    finally:
+        gc.set_threshold(*threshold)
