@@ -89,6 +89,26 @@ async def tunnel(
         server_writer.close()
 
 
+async def drain_then_tunnel(
+    client_reader: asyncio.StreamReader,
+    client_writer: asyncio.StreamWriter,
+    server_reader: asyncio.StreamReader,
+    server_writer: asyncio.StreamWriter,
+) -> None:
+    """Send the proxy's answer, then relay bytes both ways.
+
+    The connection to the server is closed even if the client went away
+    before the answer was sent.
+
+    """
+    try:
+        await client_writer.drain()
+    except BaseException:
+        server_writer.close()
+        raise
+    await tunnel(client_reader, client_writer, server_reader, server_writer)
+
+
 @contextlib.asynccontextmanager
 async def _serve(
     handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
@@ -187,8 +207,7 @@ async def http_proxy(
             return
         proxy.tunnels.append((host, int(port)))
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        await writer.drain()
-        await tunnel(reader, writer, server_reader, server_writer)
+        await drain_then_tunnel(reader, writer, server_reader, server_writer)
 
     async with _serve(handle, ssl_context) as (host, port):
         proxy = ProxyServer(host, port)
@@ -260,8 +279,7 @@ async def socks_proxy(
             writer.write(b"\x05\x05\x00\x01" + bytes(6))  # connection refused
             return
         writer.write(b"\x05\x00\x00\x01" + bytes(6))  # succeeded
-        await writer.drain()
-        await tunnel(reader, writer, server_reader, server_writer)
+        await drain_then_tunnel(reader, writer, server_reader, server_writer)
 
     async def handle_socks4(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         command, port, address = struct.unpack("!BH4s", await reader.readexactly(7))
@@ -277,8 +295,7 @@ async def socks_proxy(
             writer.write(b"\x00\x5b" + bytes(6))  # request rejected or failed
             return
         writer.write(b"\x00\x5a" + bytes(6))  # request granted
-        await writer.drain()
-        await tunnel(reader, writer, server_reader, server_writer)
+        await drain_then_tunnel(reader, writer, server_reader, server_writer)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         (version,) = await reader.readexactly(1)

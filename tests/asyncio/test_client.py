@@ -44,7 +44,15 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 from websockets.typing import Origin, Subprotocol
 
-from .utils import CLIENT_CONTEXT, MS, SERVER_CONTEXT, AsyncTestCase, get_host_port, get_uri
+from .utils import (
+    CLIENT_CONTEXT,
+    MS,
+    SERVER_CONTEXT,
+    AsyncTestCase,
+    get_host_port,
+    get_uri,
+    wait_for,
+)
 
 DEFLATE = "websockets.extensions.permessage_deflate"
 
@@ -185,6 +193,7 @@ class ConnectTests(AsyncTestCase):
     async def test_sock(self) -> None:
         async with serve(echo, "127.0.0.1", 0) as server:
             sock = socket.create_connection(get_host_port(server))
+            self.addCleanup(sock.close)  # if connect() fails before taking it
             async with connect(get_uri(server), sock=sock) as client:
                 await client.send("café")
                 self.assertEqual(await client.recv(), "café")
@@ -411,7 +420,7 @@ class HandshakeFailureTests(AsyncTestCase):
             await reader.read()
 
         async with http_server(answer) as uri:
-            task = asyncio.ensure_future(connect(uri))
+            task = self.create_task(connect(uri))
             await asyncio.sleep(10 * MS)
             task.cancel()
             with self.assertRaises(asyncio.CancelledError):
@@ -542,6 +551,7 @@ class RedirectTests(AsyncTestCase):
         async with serve(echo, "127.0.0.1", 0, process_request=redirect_to("/new")) as server:
             uri = get_uri(server)
             sock = socket.create_connection(get_host_port(server))
+            self.addCleanup(sock.close)
             with self.assertRaises(ValueError) as raised:
                 await connect(uri, sock=sock)
         self.assertEqual(str(raised.exception), f"cannot follow redirect to {uri}new with sock")
@@ -669,9 +679,16 @@ class ServerRestartTests(AsyncTestCase):
         servers = [await serve(hello, "127.0.0.1", 0)]
         host, port = get_host_port(servers[0])
 
+        def failures() -> list[logging.LogRecord]:
+            return [
+                record
+                for record in logs.records
+                if record.getMessage().startswith("connect failed; reconnecting")
+            ]
+
         async def restart() -> None:
-            # Let the client fail to connect a few times first.
-            await asyncio.sleep(50 * MS)
+            # Let the client fail to connect first.
+            await wait_for(lambda: bool(failures()))
             servers.append(await serve(hello, host, port))
 
         restarting = None
@@ -684,28 +701,25 @@ class ServerRestartTests(AsyncTestCase):
                     if count == 2:
                         break
                     # Stop the server, which closes the connection; start
-                    # another one on the same port a little later.
+                    # another one on the same port once the client failed
+                    # to connect.
                     servers[0].close()
                     await servers[0].wait_closed()
-                    restarting = asyncio.create_task(restart())
+                    restarting = self.create_task(restart())
                     with self.assertRaises(ConnectionClosed):
                         await client.recv()
         finally:
             if restarting is not None:
-                await restarting
+                restarting.cancel()  # if the client never failed
+                await asyncio.gather(restarting, return_exceptions=True)
             for server in servers:
                 server.close()
                 await server.wait_closed()
         self.assertEqual(count, 2)
         self.assertEqual(len(servers), 2)
-        failures = [
-            record
-            for record in logs.records
-            if record.getMessage().startswith("connect failed; reconnecting")
-        ]
-        self.assertGreaterEqual(len(failures), 1)
-        assert failures[0].exc_info is not None
-        self.assertIsInstance(failures[0].exc_info[1], ConnectionRefusedError)
+        (failure, *_) = failures()
+        assert failure.exc_info is not None
+        self.assertIsInstance(failure.exc_info[1], ConnectionRefusedError)
 
 
 class PolicyImportsTests(AsyncTestCase):

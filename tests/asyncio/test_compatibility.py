@@ -6,7 +6,7 @@ import asyncio
 
 from websockets.asyncio.compatibility import ExceptionGroup, asyncio_timeout
 
-from .utils import MS, AsyncTestCase
+from .utils import LONG_TIMEOUT, MS, AsyncTestCase
 
 
 class AsyncioTimeoutTests(AsyncTestCase):
@@ -16,7 +16,7 @@ class AsyncioTimeoutTests(AsyncTestCase):
                 await asyncio.sleep(1000 * MS)
 
     async def test_block_completes_in_time(self) -> None:
-        async with asyncio_timeout(1000 * MS):
+        async with asyncio_timeout(LONG_TIMEOUT):
             await asyncio.sleep(0)
 
     async def test_no_timeout(self) -> None:
@@ -25,10 +25,10 @@ class AsyncioTimeoutTests(AsyncTestCase):
 
     async def test_cancellation_propagates(self) -> None:
         async def block() -> None:
-            async with asyncio_timeout(1000 * MS):
-                await asyncio.sleep(1000 * MS)
+            async with asyncio_timeout(LONG_TIMEOUT):
+                await asyncio.sleep(2 * LONG_TIMEOUT)
 
-        task = asyncio.create_task(block())
+        task = self.create_task(block())
         await asyncio.sleep(0)
         task.cancel()
         with self.assertRaises(asyncio.CancelledError):

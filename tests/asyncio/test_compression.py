@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib.util
 import inspect
 import itertools
@@ -92,12 +93,17 @@ def raw_frame(opcode: int, payload: bytes, *, fin: bool, rsv1: bool, mask: bool)
     return header + payload
 
 
-def sample_messages() -> list[str | bytes]:
-    """Messages that exercise compression: empty, small, compressible, random."""
+@functools.cache
+def sample_messages() -> tuple[str | bytes, ...]:
+    """Messages that exercise compression: empty, small, compressible, random.
+
+    Tests exchange them hundreds of times: they're made once.
+
+    """
     rng = random.Random(42)
     words = ["websocket", "frame", "deflate", "window", "context", "takeover"]
     text = " ".join(rng.choice(words) for _ in range(5000))
-    return [
+    return (
         "",
         b"",
         "café",
@@ -106,7 +112,7 @@ def sample_messages() -> list[str | bytes]:
         text.encode(),  # the same again: shares the window with takeover
         rng.randbytes(10_000),  # incompressible
         b"\x00" * 300_000,  # larger than the largest window, 32 KiB
-    ]
+    )
 
 
 class CompressionTestCase(AsyncTestCase):
@@ -162,6 +168,10 @@ class NegotiationTests(CompressionTestCase):
         client_max_window_bits)``.
 
         """
+        # Tests negotiate hundreds of times. In debug mode, which
+        # IsolatedAsyncioTestCase turns on, the event loop records a
+        # traceback for every callback: that would take a third of the time.
+        asyncio.get_running_loop().set_debug(False)
         async with self.pair(
             {"extensions": [server_factory], "compression": None},
             {"extensions": [client_factory], "compression": None},

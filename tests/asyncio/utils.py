@@ -1,4 +1,31 @@
-"""Helpers shared by the tests of the asyncio implementation."""
+"""Helpers shared by the tests of the asyncio implementation.
+
+Timing
+======
+
+The tests run on busy machines: a saturated CI runner with two cores, under
+coverage, next to other test runs. There, what takes a millisecond on a quiet
+machine can take tens of milliseconds, occasionally more, and the event loop
+can wait that long before it gets to run. So:
+
+* A test never checks that something happened *within* a short time. It
+  waits for the condition itself, with :func:`wait_for`, an event or a task,
+  and :data:`TEST_TIMEOUT` bounds the whole test: only a failing test gets
+  there. It may check that *at least* some time passed, measured from before
+  the timer started: a slow machine only makes that longer.
+* A library timeout that mustn't expire for the test to pass, e.g. the
+  ``ping_timeout`` of a connection whose peer answers pings, is
+  :data:`LONG_TIMEOUT`. A test that needs such a deadline to pass moves the
+  deadline rather than waiting for it. Timeouts that the test wants to expire
+  stay short: multiples of :data:`MS`. The test waits for them to expire
+  within :data:`SOON`, which tells them from the library's defaults.
+* A test that something is cheap, e.g. that reassembling a message doesn't
+  copy it over and over, measures memory with :mod:`tracemalloc`, not time.
+
+``WEBSOCKETS_TESTS_TIMEOUT_FACTOR`` scales all of them, for even slower
+machines.
+
+"""
 
 from __future__ import annotations
 
@@ -10,7 +37,7 @@ import socket
 import ssl
 import unittest
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import trustme
 
@@ -18,8 +45,10 @@ from websockets.asyncio.compatibility import asyncio_timeout
 
 __all__ = [
     "CLIENT_CONTEXT",
+    "LONG_TIMEOUT",
     "MS",
     "SERVER_CONTEXT",
+    "SOON",
     "TEST_TIMEOUT",
     "TIMEOUT_FACTOR",
     "AsyncTestCase",
@@ -33,10 +62,39 @@ TIMEOUT_FACTOR = float(os.environ.get("WEBSOCKETS_TESTS_TIMEOUT_FACTOR", "1"))
 """Scale of every timeout in the tests; raise it on slow machines."""
 
 MS = 0.001 * TIMEOUT_FACTOR
-"""One millisecond, scaled by ``WEBSOCKETS_TESTS_TIMEOUT_FACTOR``."""
+"""One millisecond, scaled by ``WEBSOCKETS_TESTS_TIMEOUT_FACTOR``.
 
-TEST_TIMEOUT = 10 * TIMEOUT_FACTOR
-"""Maximum duration of a test, in seconds: no test may hang."""
+For timeouts that tests want to expire, and for short pauses.
+
+"""
+
+TEST_TIMEOUT = 60 * TIMEOUT_FACTOR
+"""Maximum duration of a test, in seconds: no test may hang.
+
+The slowest tests take a few seconds on a saturated machine under coverage;
+only a failing test gets anywhere near this.
+
+"""
+
+LONG_TIMEOUT = 10 * TIMEOUT_FACTOR
+"""A library timeout that mustn't expire for the test to pass, in seconds.
+
+Pongs, closing handshakes and opening handshakes that take a millisecond on
+a quiet machine take tens of milliseconds on a saturated one, occasionally
+more. Such a timeout only costs time when the test fails.
+
+"""
+
+SOON = 5 * TIMEOUT_FACTOR
+"""Bound on waiting for a short timeout set by a test to expire, in seconds.
+
+A timeout of tens of milliseconds expires well within this on a saturated
+machine, yet it's below the library's default timeouts (10 seconds for
+``open_timeout`` and ``close_timeout``, 20 seconds for ``ping_interval`` and
+``ping_timeout``): a test that checks that a short timeout expired within
+:data:`SOON` notices if the default applied instead.
+
+"""
 
 
 # A certificate authority made up for the tests, and a certificate that it
@@ -64,6 +122,9 @@ def _bounded(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[
     return wrapper
 
 
+_T = TypeVar("_T")
+
+
 class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     """Run each ``test_*`` coroutine in its own event loop, with a timeout."""
 
@@ -72,6 +133,24 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         for name, value in list(vars(cls).items()):
             if name.startswith("test_") and inspect.iscoroutinefunction(value):
                 setattr(cls, name, _bounded(value))
+
+    def create_task(self, awaitable: Awaitable[_T]) -> asyncio.Future[_T]:
+        """Run ``awaitable`` in a task that is over by the end of the test.
+
+        If the test doesn't await the task, because it failed midway, the
+        task is cancelled and awaited when the test ends: it doesn't run on
+        into the next test, and an exception it raised isn't reported, at
+        garbage collection, as never retrieved.
+
+        """
+        task = asyncio.ensure_future(awaitable)
+
+        async def finish() -> None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        self.addAsyncCleanup(finish)
+        return task
 
 
 def get_host_port(server: Any) -> tuple[str, int]:
