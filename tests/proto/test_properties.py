@@ -746,24 +746,6 @@ def test_parse_uri_is_idempotent(uri: str) -> None:
     assert parse_uri(unparse_uri(parsed)) == parsed
 
 
-def zone_may_inject_headers() -> bool:
-    """Whether parse_uri() decodes a CR LF in a zone identifier into the host."""
-    try:
-        parse_uri("ws://[fe80::1%25%0D%0AX:%20y]/")
-    except InvalidURI:
-        return False
-    return True
-
-
-@pytest.mark.xfail(
-    zone_may_inject_headers(),
-    strict=True,
-    reason=(
-        "parse_uri() percent-decodes any byte in the zone of an IPv6 address; "
-        "build_host() puts it in the Host header: parse_uri('ws://[fe80::1%25%0D%0AX:%20y]/') "
-        "makes ClientProtocol.connect() send 'Host: [fe80::1%\\r\\nX: y]'"
-    ),
-)
 @given(any_uris)
 def test_opening_request_from_any_uri_parses(uri: str) -> None:
     """Any URI that parse_uri() accepts makes a request that parses back to the same.

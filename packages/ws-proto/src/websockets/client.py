@@ -513,7 +513,12 @@ def follow_redirect(uri: str, exc: Exception, redirects: int = 0) -> str | None:
     if redirects >= MAX_REDIRECTS:
         raise SecurityError(f"more than {MAX_REDIRECTS} redirects") from exc
 
-    new_uri = urllib.parse.urljoin(uri, location)
+    try:
+        new_uri = urllib.parse.urljoin(uri, location)
+    except ValueError as error:
+        # urljoin() rejects some locations by itself, e.g. "//[", where an
+        # IPv6 address isn't closed: the server sent an invalid URI.
+        raise InvalidURI(location, str(error)) from exc
     old_ws_uri = parse_uri(uri)
     try:
         new_ws_uri = parse_uri(new_uri)

@@ -505,7 +505,11 @@ def build_host(host: str, port: int, secure: bool, *, always_include_port: bool 
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        pass  # a host name, or an IPv6 address already in brackets
+        # A host name, an IPv6 address already in brackets, or an IPv6
+        # address that ipaddress rejects, e.g. with "%" in its zone, which
+        # parse_uri() accepts: only IPv6 addresses contain colons.
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
     else:
         if address.version == 6:
             host = f"[{host}]"

@@ -39,7 +39,8 @@ States
 :attr:`~State.CLOSING`
     A close frame was sent (:meth:`~Protocol.send_close`, the echo of the
     peer's close frame, or :meth:`~Protocol.fail`). No data frame may be sent
-    any more; control frames may.
+    any more; control frames may, until EOF is sent (a server sends it once
+    it received a close frame or failed the connection).
 
 :attr:`~State.CLOSED`
     The TCP connection is closed: EOF was received.
@@ -578,7 +579,9 @@ class Protocol:
         Raises:
             ProtocolError: If the payload is longer than 125 bytes.
             InvalidState: If the connection is neither :attr:`~State.OPEN`
-                nor :attr:`~State.CLOSING`.
+                nor :attr:`~State.CLOSING`, or if EOF was sent already (a
+                server half-closes the TCP connection when it receives a
+                close frame or fails the connection).
 
         """
         # Control frames may be sent after starting the closing handshake.
@@ -599,7 +602,9 @@ class Protocol:
         Raises:
             ProtocolError: If the payload is longer than 125 bytes.
             InvalidState: If the connection is neither :attr:`~State.OPEN`
-                nor :attr:`~State.CLOSING`.
+                nor :attr:`~State.CLOSING`, or if EOF was sent already (a
+                server half-closes the TCP connection when it receives a
+                close frame or fails the connection).
 
         """
         self._check_open_or_closing("send a pong")
@@ -614,7 +619,8 @@ class Protocol:
         Sends a close frame with ``code`` and ``reason`` when the connection
         is :attr:`~State.OPEN` (except for 1006, which means the TCP
         connection is already gone), then stops processing incoming data. A
-        server also half-closes the TCP connection.
+        server also half-closes the TCP connection. Once the connection is
+        :attr:`~State.CLOSED`, this does nothing.
 
         Then call :meth:`data_to_send` and send its output to the network,
         and :meth:`close_expected`.
@@ -627,6 +633,12 @@ class Protocol:
             ProtocolError: If the code isn't allowed on the wire.
 
         """
+        # Once the TCP connection is closed, there's nothing left to fail:
+        # discard() ran to the end already, and a client sent EOF then, so
+        # starting it again would send EOF twice.
+        if self._state is CLOSED:
+            return
+
         # 7.1.7. Fail the WebSocket Connection: "If _The WebSocket Connection
         # is Established_ prior to the point where the endpoint is required
         # to _Fail the WebSocket Connection_, the endpoint SHOULD send a
@@ -874,6 +886,14 @@ class Protocol:
             for extension in reversed(extensions):
                 frame = extension.decode(frame, max_size=max_size)
             frame.check()
+            # Extensions enforce max_size on what they decode, but they may
+            # leave a frame as is, e.g. permessage-deflate for a message sent
+            # uncompressed: check its size like that of any frame.
+            size = len(frame.data)
+            if is_data and self.max_frame_size is not None and size > self.max_frame_size:
+                raise PayloadTooBig(size, self.max_frame_size)
+            if is_data and budget is not None and size > budget:
+                raise PayloadTooBig(size, self.max_message_size, self.recv_size)
             if is_text:
                 # Decoded by an extension: validate the whole frame at once.
                 self._validate_text(frame.data, 0, frame.fin)
@@ -1113,3 +1133,8 @@ class Protocol:
     def _check_open_or_closing(self, action: str) -> None:
         if self._state is not OPEN and self._state is not CLOSING:
             raise InvalidState(f"cannot {action}: connection is {self._state.name}")
+        # A server half-closes the TCP connection once it received a close
+        # frame or failed the connection, while still CLOSING: a frame queued
+        # after EOF would be written to a connection closed for writing.
+        if self.eof_sent:
+            raise InvalidState(f"cannot {action}: connection is half-closed (EOF was sent)")

@@ -63,6 +63,12 @@ _URI_REFERENCE = re.compile(r"(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#
 # C0 control characters and DEL.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
+# ZoneID of :rfc:`6874#section-2`: unreserved characters and %XX escapes.
+_ZONE_ID = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})+")
+
+# Visible ASCII characters: what a zone identifier may contain once decoded.
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+
 
 @dataclasses.dataclass
 class WebSocketURI:
@@ -241,7 +247,10 @@ def _parse_ipv6(host: str) -> str:
     """Validate an IPv6 address, found between brackets; lowercase it.
 
     A zone identifier is accepted as :rfc:`6874` writes it, ``%25`` then the
-    zone, and decoded to ``%`` then the zone, as socket APIs expect it.
+    zone, and decoded to ``%`` then the zone, as socket APIs expect it. Once
+    decoded, the zone must be made of visible ASCII characters: the host is an
+    ASCII string, which goes in the ``Host`` header, where an escaped CR or LF
+    would inject headers.
 
     """
     address, percent, zone = host.partition("%")
@@ -253,7 +262,11 @@ def _parse_ipv6(host: str) -> str:
         return address.lower()
     if not zone.startswith("25") or len(zone) == 2:
         raise ValueError(f"invalid zone in IPv6 address: {host}; expected %25 and a zone")
+    if _ZONE_ID.fullmatch(zone, 2) is None:
+        raise ValueError(f"invalid zone in IPv6 address: {host}; expected RFC 6874 ZoneID")
     zone = _unquote(zone[2:], "zone identifier")
+    if _VISIBLE_ASCII.fullmatch(zone) is None:
+        raise ValueError(f"invalid zone in IPv6 address: {host}; expected visible ASCII characters")
     return f"{address.lower()}%{zone}"
 
 
@@ -268,6 +281,13 @@ def _quote(value: str, safe: str, what: str) -> str:
 
 def _unquote(value: str, what: str) -> str:
     """Percent-decode a component of the authority, which must be UTF-8."""
+    # Like the path and the query, the component must be encodable: a lone
+    # surrogate would pass unquote() and fail later, e.g. when the user info
+    # is encoded for the Authorization header.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} can't be encoded with UTF-8: {value!r}") from None
     try:
         return urllib.parse.unquote(value, errors="strict")
     except UnicodeDecodeError:
