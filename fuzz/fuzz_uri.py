@@ -1,0 +1,96 @@
+"""Fuzz target: WebSocket URIs (:func:`websockets.uri.parse_uri`), proxy URLs
+(:func:`websockets.proxy.parse_proxy`) and the ``Location`` of redirects
+(:func:`websockets.client.follow_redirect`).
+
+Input layout: byte 0 chooses the function (low 2 bits) and how the rest is
+decoded (bits 5-6, see ``_harness.decode``: UTF-8 in three ways, for URIs
+that applications pass, or ISO-8859-1, as a ``Location`` header is). For
+redirects, the value is the ``Location`` header of a 302 response to
+``wss://example.com/a/b?c`` or, with 0x04, ``ws://example.com/a/b?c``.
+
+Beyond raising only documented exceptions: a parsed URI is made of ASCII
+only, its parts are consistent, and parsing the URI rebuilt from them gives
+the same result.
+
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fuzz import _harness
+
+with _harness.instrumented():
+    from websockets.client import follow_redirect
+    from websockets.datastructures import Headers
+    from websockets.exceptions import InvalidProxy, InvalidStatus, InvalidURI, SecurityError
+    from websockets.headers import build_host
+    from websockets.http11 import Response
+    from websockets.proxy import parse_proxy
+    from websockets.uri import WebSocketURI, parse_uri
+
+
+def rebuild(uri: WebSocketURI) -> str:
+    """Rebuild a URI from its parts."""
+    authority = build_host(uri.host, uri.port, uri.secure)
+    if "%" in uri.host:  # IPv6 zone: %25 then the zone, escaped, in a URI
+        address, _, zone = uri.host.partition("%")
+        authority = authority.replace(uri.host, f"{address}%25{quote(zone, safe='')}", 1)
+    if uri.user_info is not None:
+        username, password = uri.user_info
+        authority = f"{quote(username, safe='')}:{quote(password, safe='')}@{authority}"
+    return f"{'wss' if uri.secure else 'ws'}://{authority}{uri.resource_name}"
+
+
+def check_uri(value: str) -> None:
+    try:
+        uri = parse_uri(value)
+    except InvalidURI:
+        return
+    assert uri.host.isascii() and uri.host.isprintable() and uri.host, uri
+    assert uri.path.isascii() and uri.path.startswith("/"), uri
+    assert uri.query.isascii(), uri
+    assert 1 <= uri.port <= 65535
+    assert (uri.username is None) == (uri.password is None)
+    assert uri.resource_name.isascii() and uri.resource_name.isprintable()
+    again = parse_uri(rebuild(uri))
+    assert again == uri, f"{again} != {uri}"
+
+
+def check_proxy(value: str) -> None:
+    try:
+        proxy = parse_proxy(value)
+    except InvalidProxy:
+        return
+    assert proxy.host.isascii() and proxy.host.isprintable() and proxy.host, proxy
+    assert 1 <= proxy.port <= 65535
+    assert (proxy.username is None) == (proxy.password is None)
+
+
+def check_redirect(value: str, secure: bool) -> None:
+    uri = f"{'wss' if secure else 'ws'}://example.com/a/b?c"
+    response = Response(302, "Found", Headers([("Location", value)]))
+    try:
+        new_uri = follow_redirect(uri, InvalidStatus(response))
+    except (InvalidURI, SecurityError):
+        return
+    assert new_uri is not None
+    new = parse_uri(new_uri)
+    assert new.secure or not secure
+
+
+def test_one_input(data: bytes) -> None:
+    selector = data[0] if data else 0
+    raw = data[1:]
+    value = _harness.decode(raw, selector >> 5)
+    kind = selector & 0x03
+    if kind == 0:
+        check_uri(value)
+    elif kind == 1:
+        check_proxy(value)
+    else:
+        check_redirect(value, secure=not selector & 0x04)
+
+
+if __name__ == "__main__":
+    _harness.main(test_one_input)
