@@ -205,10 +205,22 @@ class NegotiationTests(CompressionTestCase):
             self.assertTrue(any(frame.rsv1 for frame in client_frames))
             self.assertTrue(any(frame.rsv1 for frame in server_frames))
 
+    # Both ends may ask for no context takeover and limit both windows: 144
+    # combinations, in two tests, which each take a few seconds under load.
+
     async def test_context_takeover_and_window_bits(self) -> None:
-        """Both ends may ask for no context takeover and limit both windows."""
+        """Combinations where the client doesn't ask for server_no_context_takeover."""
+        await self.check_context_takeover_and_window_bits(server_no_context_takeover=False)
+
+    async def test_server_no_context_takeover_and_window_bits(self) -> None:
+        """Combinations where the client asks for server_no_context_takeover."""
+        await self.check_context_takeover_and_window_bits(server_no_context_takeover=True)
+
+    async def check_context_takeover_and_window_bits(
+        self, *, server_no_context_takeover: bool
+    ) -> None:
         combinations = itertools.product(
-            [False, True],  # client asks for server_no_context_takeover
+            [server_no_context_takeover],  # client asks for server_no_context_takeover
             [False, True],  # client offers client_no_context_takeover
             [False, True],  # server requires client_no_context_takeover
             [None, 9, 15],  # client asks for server_max_window_bits

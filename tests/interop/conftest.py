@@ -10,6 +10,7 @@ deselects them too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -25,6 +26,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "interop: talks to real peers installed by scripts/interop-setup"
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_proxy_from_environment() -> Iterator[None]:
+    """Connect directly: our clients, and the peers, use proxies from the environment.
+
+    tox passes ``http_proxy`` and friends through; on a machine that sets
+    them, connections to 127.0.0.1 would go through that proxy. Removing them
+    from this process's environment covers the peers' subprocesses too.
+
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name in list(os.environ):
+            if name.lower().endswith("_proxy"):
+                monkeypatch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")

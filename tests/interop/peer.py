@@ -258,6 +258,10 @@ class Peer(Events):
             raise PeerMissing(
                 f"peer {kind.name} doesn't start; reinstall it with scripts/interop-setup:\n{exc}"
             ) from None
+        except BaseException:
+            # E.g. a first line that isn't JSON: don't leave the peer running.
+            self.process.terminate()
+            raise
 
     def send(self, op: str, **fields: Any) -> None:
         assert self.process.process.stdin is not None
@@ -267,7 +271,7 @@ class Peer(Events):
     def command(self, op: str, **fields: Any) -> None:
         """Send a command and wait until the peer has carried it out."""
         self.send(op, **fields)
-        self.expect("done")
+        self.expect("done", op=op)
 
     def next_event(self, deadline: float) -> dict[str, Any]:
         line = self.process.readline(deadline)
