@@ -100,3 +100,18 @@ def test_compressed_message_over_limit_still_fails() -> None:
     client.receive_data(compressed_frame(OP_BINARY, b"x" * 126))
     assert client.events_received() == []
     assert_failed_with_1009(client, "frame exceeds limit of 125 bytes")
+
+
+# Review: with an extension negotiated, a frame wasn't checked against what's
+# left of max_size before its payload was buffered, so with no frame limit,
+# max_size=(M, None), a peer could make the connection buffer any amount.
+
+
+@pytest.mark.parametrize("rsv1", [True, False])
+def test_frame_over_message_limit_rejected_at_header(rsv1: bool) -> None:
+    server = deflate_protocol(SERVER, (1000, None))
+    # The header of a masked frame announcing 2**40 bytes, and a few of them.
+    header = bytes([0xC2 if rsv1 else 0x82, 0xFF]) + (2**40).to_bytes(8, "big")
+    server.receive_data(header + b"mask" + bytes(1000))
+    assert_failed_with_1009(server, "frame of 1099511627776 bytes exceeds limit of 1000 bytes")
+    assert len(server.reader.buffer) == 0

@@ -247,8 +247,8 @@ class TestParse:
         # extended length or the payload before rejecting the frame.
         with pytest.raises(
             ProtocolError,
-            match=f"control frame too long: payload length field {length_field}, "
-            "expected no more than 125 bytes",
+            match="control frame too long or its length not minimally encoded: "
+            f"length field {length_field}, expected no more than 125",
         ):
             start_parse(bytes([0x80 | opcode, length_field]), mask=False)
 

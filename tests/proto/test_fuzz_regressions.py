@@ -25,7 +25,7 @@ from websockets.frames import OP_BINARY, OP_CLOSE, OP_CONT, OP_TEXT, Frame
 from websockets.headers import build_host
 from websockets.http11 import Request, Response
 from websockets.protocol import CLIENT, CLOSED, CLOSING, OPEN, SEND_EOF, SERVER, Protocol, Side
-from websockets.proxy import parse_proxy
+from websockets.proxy import parse_proxy, prepare_connect_request
 from websockets.server import ServerProtocol
 from websockets.typing import ExtensionName
 from websockets.uri import parse_uri
@@ -165,6 +165,32 @@ def test_server_pong_after_eof(how: str) -> None:
     assert server.data_to_send() == []
 
 
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("send_text", (b"t",)),
+        ("send_binary", (b"b",)),
+        ("send_close", (1000,)),
+        ("send_ping", (b"p",)),
+        ("send_pong", (b"q",)),
+    ],
+)
+def test_server_sends_nothing_after_fail_1006(method: str, args: tuple[object, ...]) -> None:
+    """fail(1006) leaves a server OPEN, but it sent EOF: no frame may follow.
+
+    Found by a review, with the protocol target's input: feed a frame,
+    fail(1006), send_text().
+
+    """
+    server = Protocol(SERVER)
+    server.fail(1006)
+    assert server.data_to_send() == [SEND_EOF]
+    assert server.state is OPEN
+    with pytest.raises(InvalidState, match="half-closed"):
+        getattr(server, method)(*args)
+    assert server.data_to_send() == []
+
+
 def test_client_ping_after_close_received() -> None:
     """A client in CLOSING hasn't sent EOF: it may still send control frames."""
     client = Protocol(CLIENT)
@@ -190,9 +216,13 @@ def test_client_ping_after_close_received() -> None:
         "\xe5",  # not a ZoneID character
         "eth 0",
         "eth[0",
+        # Decodes to characters that end the host in Host or CONNECT.
+        "eth0%5D%3A443%40evil.example%2F",
+        "Eth%2F0",
+        "%25x",
     ],
 )
-def test_uri_ipv6_zone_must_be_visible_ascii(zone: str) -> None:
+def test_uri_ipv6_zone_must_be_unreserved_characters(zone: str) -> None:
     with pytest.raises(InvalidURI, match="invalid zone in IPv6 address"):
         parse_uri(f"ws://[fe80::1%25{zone}]/")
     with pytest.raises(InvalidProxy, match="invalid zone in IPv6 address"):
@@ -207,10 +237,31 @@ def test_proxy_found_by_fuzzing() -> None:
 
 @pytest.mark.parametrize(
     ("zone", "host"),
-    [("eth0", "fe80::1%eth0"), ("Eth%2F0", "fe80::1%Eth/0"), ("%25x~", "fe80::1%%x~")],
+    [("eth0", "fe80::1%eth0"), ("br-1.100_x~", "fe80::1%br-1.100_x~"), ("%65th0", "fe80::1%eth0")],
 )
 def test_uri_ipv6_zone_still_accepted(zone: str, host: str) -> None:
     assert parse_uri(f"ws://[fe80::1%25{zone}]/").host == host
+
+
+@pytest.mark.parametrize("scheme", ["ws", "wss"])
+def test_zone_not_sent_in_host_or_connect(scheme: str) -> None:
+    """RFC 6874, section 4: the zone only means something to this host."""
+    uri = parse_uri(f"{scheme}://[fe80::1%25eth0]:8080/")
+    request = ClientProtocol(uri).connect()
+    assert request.headers["Host"] == "[fe80::1]:8080"
+    connect = prepare_connect_request(parse_proxy("http://proxy:8080"), uri)
+    assert connect.startswith(b"CONNECT [fe80::1]:8080 HTTP/1.1\r\nHost: [fe80::1]:8080\r\n")
+
+
+@pytest.mark.parametrize(
+    ("uri", "error"),
+    [("ws://us%3Aer:pw@host/", InvalidURI), ("http://us%3Aer:pw@host", InvalidProxy)],
+)
+def test_username_with_colon_rejected_when_parsed(uri: str, error: type[Exception]) -> None:
+    """RFC 7617: Basic Auth can't carry it, so the URI can't be used."""
+    parse = parse_uri if error is InvalidURI else parse_proxy
+    with pytest.raises(error, match="username can't contain a colon"):
+        parse(uri)
 
 
 def test_no_header_injection_through_redirect_zone() -> None:
@@ -300,23 +351,22 @@ def test_message_limit_with_extension_still_allows_messages_within() -> None:
 
 
 def test_host_header_brackets_ipv6_with_percent_in_zone() -> None:
-    """The input that found it: wss://[::%25e%25e]."""
-    uri = parse_uri("wss://[::%25e%25e]")
-    assert uri.host == "::%e%e"
-    assert build_host(uri.host, uri.port, uri.secure) == "[::%e%e]"
-    request = ClientProtocol(uri).connect()
-    assert request.headers["Host"] == "[::%e%e]"
-    assert parse_uri(f"wss://{request.headers['Host'].replace('%', '%25')}/") == uri
+    """The input that found it: wss://[::%25e%25e], now an invalid zone."""
+    with pytest.raises(InvalidURI, match="invalid zone"):
+        parse_uri("wss://[::%25e%25e]")
+    # The zone isn't in the Host header anyway (RFC 6874, section 4).
+    assert build_host("::%e%e", 443, secure=True) == "[::]"
 
 
 @pytest.mark.parametrize(
     ("host", "expected"),
     [
-        ("::%e%e", "[::%e%e]:8080"),
-        ("fe80::1%eth0", "[fe80::1%eth0]:8080"),
+        ("::%e%e", "[::]:8080"),
+        ("fe80::1%eth0", "[fe80::1]:8080"),
         ("[::1]", "[::1]:8080"),
         ("127.0.0.1", "127.0.0.1:8080"),
         ("example.com", "example.com:8080"),
+        ("a:b", "a:b:8080"),  # not an IPv6 address: left alone
     ],
 )
 def test_build_host_brackets_every_ipv6_address(host: str, expected: str) -> None:

@@ -662,7 +662,10 @@ hosts = st.one_of(domain_names, ipv4_addresses, ipv6_addresses)
 ports = st.integers(1, 65535)
 # Characters of a path or a query that a URI contains as they are.
 uri_texts = st.text(alphabet="abcXYZ019-._~!$&'()*+,;=:@/", max_size=20)
-user_info = st.none() | st.tuples(st.text(max_size=8), st.text(max_size=8))
+# A user-id can't contain a colon in Basic Auth (RFC 7617, section 2).
+user_info = st.none() | st.tuples(
+    st.text(max_size=8).filter(lambda username: ":" not in username), st.text(max_size=8)
+)
 
 
 def authority(host: str, port: int | None, credentials: tuple[str, str] | None) -> str:

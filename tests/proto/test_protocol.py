@@ -1193,9 +1193,20 @@ class TestExtensions:
         s.receive_data(to_server(Opcode.BINARY, b"abcd", rsv=0x20, fin=False))
         s.receive_data(to_server(Opcode.PING, b""))
         assert s.data_to_send() == [b"\x8a\x00"]  # the pong
-        s.receive_data(to_server(Opcode.CONT, b"efghijk", rsv=0x20))
+        s.receive_data(to_server(Opcode.CONT, b"efghij", rsv=0x20))
         # Remaining budget of the message; None for control frames.
         assert reverse.max_sizes == [10, 6]
+        assert s.state is OPEN
+
+    def test_frame_over_budget_rejected_before_extension(self) -> None:
+        """With extensions too, a frame that doesn't fit isn't buffered."""
+        s = Protocol(SERVER, max_size=10)
+        reverse = Reverse()
+        s.extensions = [reverse]
+        s.receive_data(to_server(Opcode.BINARY, b"abcd", rsv=0x20, fin=False))
+        # Only the header of a frame that can't fit: rejected at once.
+        s.receive_data(to_server(Opcode.CONT, b"efghijk", rsv=0x20)[:6])
+        assert reverse.max_sizes == [10]
         assert_failed(s, CloseCode.MESSAGE_TOO_BIG)
 
     def test_frame_limit_passed_to_extension(self) -> None:

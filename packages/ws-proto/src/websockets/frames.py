@@ -315,11 +315,13 @@ def _check_first_bytes(head1: int, head2: int, mask: bool) -> tuple[Opcode, int]
     length = head2 & _LENGTH
     if opcode >= Opcode.CLOSE:
         # Check before reading an extended length: a control frame can't
-        # have one (:rfc:`6455#section-5.5`).
+        # have one, since its payload is 125 bytes at most (5.5) and its
+        # length must be encoded in the fewest bytes (5.2). Upstream reads
+        # the extended length and accepts up to 125 there.
         if length > 125:
             raise ProtocolError(
-                f"control frame too long: payload length field {length}, "
-                f"expected no more than 125 bytes"
+                f"control frame too long or its length not minimally encoded: "
+                f"length field {length}, expected no more than 125"
             )
         if not head1 & _FIN:
             raise ProtocolError("fragmented control frame")

@@ -491,7 +491,9 @@ def build_host(host: str, port: int, secure: bool, *, always_include_port: bool 
 
     Args:
         host: Host name or IP address; an IPv6 address is enclosed in
-            brackets (:rfc:`3986#section-3.2.2`).
+            brackets (:rfc:`3986#section-3.2.2`), without its zone identifier,
+            which only means something to the sending host
+            (:rfc:`6874#section-4`).
         port: Port number.
         secure: Whether the connection uses TLS; then the default port is
             443 instead of 80.
@@ -502,17 +504,16 @@ def build_host(host: str, port: int, secure: bool, *, always_include_port: bool 
         ``host`` or ``host:port``.
 
     """
+    # RFC 6874, section 4: "an HTTP client [...] MUST remove any ZoneID
+    # attached to an outgoing URI". parse_uri() decodes it as "%" + zone.
+    address_part = host.partition("%")[0]
     try:
-        address = ipaddress.ip_address(host)
+        address = ipaddress.ip_address(address_part)
     except ValueError:
-        # A host name, an IPv6 address already in brackets, or an IPv6
-        # address that ipaddress rejects, e.g. with "%" in its zone, which
-        # parse_uri() accepts: only IPv6 addresses contain colons.
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
+        pass  # a host name, or an IPv6 address already in brackets
     else:
         if address.version == 6:
-            host = f"[{host}]"
+            host = f"[{address_part}]"
     if always_include_port or port != (443 if secure else 80):
         host = f"{host}:{port}"
     return host

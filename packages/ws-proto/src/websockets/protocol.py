@@ -468,7 +468,9 @@ class Protocol:
 
         Raises:
             ProtocolError: If no fragmented message is in progress.
-            InvalidState: If the connection isn't :attr:`~State.OPEN`.
+            InvalidState: If the connection isn't :attr:`~State.OPEN`, or
+                if EOF was sent already (a server sends it when it fails the
+                connection).
 
         """
         if not self.expect_continuation_frame:
@@ -491,7 +493,9 @@ class Protocol:
 
         Raises:
             ProtocolError: If a fragmented message is in progress.
-            InvalidState: If the connection isn't :attr:`~State.OPEN`.
+            InvalidState: If the connection isn't :attr:`~State.OPEN`, or
+                if EOF was sent already (a server sends it when it fails the
+                connection).
 
         """
         if self.expect_continuation_frame:
@@ -516,7 +520,9 @@ class Protocol:
 
         Raises:
             ProtocolError: If a fragmented message is in progress.
-            InvalidState: If the connection isn't :attr:`~State.OPEN`.
+            InvalidState: If the connection isn't :attr:`~State.OPEN`, or
+                if EOF was sent already (a server sends it when it fails the
+                connection).
 
         """
         if self.expect_continuation_frame:
@@ -544,7 +550,9 @@ class Protocol:
             ProtocolError: If the code isn't allowed on the wire
                 (:rfc:`6455#section-7.4`), if a reason is given without a
                 code, or if the reason is too long.
-            InvalidState: If the connection isn't :attr:`~State.OPEN`.
+            InvalidState: If the connection isn't :attr:`~State.OPEN`, or
+                if EOF was sent already (a server sends it when it fails the
+                connection).
 
         """
         self._check_open("send a close frame")
@@ -842,9 +850,12 @@ class Protocol:
         budget = self.max_message_size
         if is_data and budget is not None:
             budget -= self.recv_size
-            # Without extensions, the frame's length is the payload's size:
-            # reject it before reading it. Extensions check it as they decode.
-            if not extensions and length > budget:
+            # Reject a frame that doesn't fit before buffering its payload,
+            # with extensions too: a compressed payload that's larger than
+            # what's left of the budget almost never decodes to less, and
+            # buffering it would let a peer use memory without bound when
+            # there's no frame limit. Extensions check what they decode.
+            if length > budget:
                 raise PayloadTooBig(length, self.max_message_size, self.recv_size)
 
         buffer = reader.buffer
@@ -1129,12 +1140,17 @@ class Protocol:
     def _check_open(self, action: str) -> None:
         if self._state is not OPEN:
             raise InvalidState(f"cannot {action}: connection is {self._state.name}")
+        self._check_eof_not_sent(action)
 
     def _check_open_or_closing(self, action: str) -> None:
         if self._state is not OPEN and self._state is not CLOSING:
             raise InvalidState(f"cannot {action}: connection is {self._state.name}")
+        self._check_eof_not_sent(action)
+
+    def _check_eof_not_sent(self, action: str) -> None:
         # A server half-closes the TCP connection once it received a close
-        # frame or failed the connection, while still CLOSING: a frame queued
-        # after EOF would be written to a connection closed for writing.
+        # frame or failed the connection, while still CLOSING, or still OPEN
+        # after fail(1006): a frame queued after EOF would be written to a
+        # connection closed for writing.
         if self.eof_sent:
             raise InvalidState(f"cannot {action}: connection is half-closed (EOF was sent)")

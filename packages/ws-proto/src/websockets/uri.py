@@ -66,8 +66,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # ZoneID of :rfc:`6874#section-2`: unreserved characters and %XX escapes.
 _ZONE_ID = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})+")
 
-# Visible ASCII characters: what a zone identifier may contain once decoded.
-_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+# What a zone identifier may contain once decoded: the unreserved characters
+# of RFC 3986, which interface names and numeric zones are made of. Nothing
+# that would end the host in a Host header or a CONNECT request: "]", ":",
+# "@", "/", "%", whitespace.
+_ZONE_CHARS = re.compile(r"[A-Za-z0-9\-._~]+")
 
 
 @dataclasses.dataclass
@@ -201,6 +204,10 @@ def _parse_authority(
             raise ValueError("username provided without password")
         username = _unquote(user, "username")
         password = _unquote(passwd, "password")
+        # RFC 7617, section 2: Basic Auth can't carry a colon in the user-id;
+        # say so now rather than when the Authorization header is built.
+        if ":" in username:
+            raise ValueError("username can't contain a colon, even percent-encoded")
 
     if hostport.startswith("["):
         host, bracket, port_str = hostport[1:].partition("]")
@@ -248,9 +255,9 @@ def _parse_ipv6(host: str) -> str:
 
     A zone identifier is accepted as :rfc:`6874` writes it, ``%25`` then the
     zone, and decoded to ``%`` then the zone, as socket APIs expect it. Once
-    decoded, the zone must be made of visible ASCII characters: the host is an
-    ASCII string, which goes in the ``Host`` header, where an escaped CR or LF
-    would inject headers.
+    decoded, the zone must be made of unreserved characters (letters, digits,
+    ``-._~``), as interface names are: nothing that could end the host where
+    it's written, nor CR or LF.
 
     """
     address, percent, zone = host.partition("%")
@@ -265,8 +272,8 @@ def _parse_ipv6(host: str) -> str:
     if _ZONE_ID.fullmatch(zone, 2) is None:
         raise ValueError(f"invalid zone in IPv6 address: {host}; expected RFC 6874 ZoneID")
     zone = _unquote(zone[2:], "zone identifier")
-    if _VISIBLE_ASCII.fullmatch(zone) is None:
-        raise ValueError(f"invalid zone in IPv6 address: {host}; expected visible ASCII characters")
+    if _ZONE_CHARS.fullmatch(zone) is None:
+        raise ValueError(f"invalid zone in IPv6 address: {host}; expected letters, digits and -._~")
     return f"{address.lower()}%{zone}"
 
 
