@@ -228,6 +228,17 @@ class ProtocolChecker:
             if self.max_frame_size is not None:
                 assert len(payload) <= self.max_frame_size, f"payload of {len(payload)} bytes"
 
+        # Memory: once the connection is open, what stays buffered after a
+        # call is the part received of the frame in progress: its header, at
+        # most 14 bytes, and a payload within the limits (125 bytes for a
+        # control frame). Before the handshake is answered, the I/O layer
+        # stops reading instead.
+        limits = [limit for limit in (self.max_frame_size, self.max_message_size) if limit]
+        if self.handshake_done and protocol.state in (OPEN, CLOSING) and limits:
+            held = len(protocol.reader.buffer) + (0 if payload is None else len(payload))
+            bound = 14 + max(125, min(limits))
+            assert held <= bound, f"{held} bytes buffered, expected no more than {bound}"
+
         # Once the connection failed or closing, incoming data is discarded.
         if self.close_frame_received or protocol.parser_exc is not None:
             assert not protocol.reader.buffer, "data buffered after closing"

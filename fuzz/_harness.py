@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -70,17 +71,33 @@ def _inputs(paths: list[str]) -> Iterator[Path]:
             yield path
 
 
+# Bound on one input in replay mode, in seconds: a hang fails instead of
+# stalling CI. libFuzzer's -timeout does the same when fuzzing.
+REPLAY_TIMEOUT = 30
+
+
+def _timed_out(signum: int, frame: Any) -> None:
+    raise TimeoutError(f"input took more than {REPLAY_TIMEOUT} seconds")
+
+
 def replay(test_one_input: Callable[[bytes], None], paths: list[str]) -> int:
     """Run ``test_one_input`` over the files in ``paths``; return an exit status."""
     count = 0
-    for path in _inputs(paths):
-        try:
-            test_one_input(path.read_bytes())
-        except Exception:
-            traceback.print_exc()
-            print(f"FAILED: {path}", file=sys.stderr)
-            return 1
-        count += 1
+    previous = signal.signal(signal.SIGALRM, _timed_out)
+    try:
+        for path in _inputs(paths):
+            signal.alarm(REPLAY_TIMEOUT)
+            try:
+                test_one_input(path.read_bytes())
+            except Exception:
+                traceback.print_exc()
+                print(f"FAILED: {path}", file=sys.stderr)
+                return 1
+            finally:
+                signal.alarm(0)
+            count += 1
+    finally:
+        signal.signal(signal.SIGALRM, previous)
     utils = sys.modules.get("websockets.utils")
     speedups = "with" if getattr(utils, "SPEEDUPS", False) else "without"
     print(f"replayed {count} inputs {speedups} C speedups: no failure", file=sys.stderr)
