@@ -24,6 +24,7 @@ pure-Python fallback runs, as in an install built without them.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
@@ -76,8 +77,17 @@ def _inputs(paths: list[str]) -> Iterator[Path]:
 REPLAY_TIMEOUT = 30
 
 
+class ReplayTimeout(BaseException):
+    """An input ran for longer than :data:`REPLAY_TIMEOUT`.
+
+    Not an :class:`Exception`, so that code under test that catches every
+    exception, as the protocol's parser does, doesn't swallow it.
+
+    """
+
+
 def _timed_out(signum: int, frame: Any) -> None:
-    raise TimeoutError(f"input took more than {REPLAY_TIMEOUT} seconds")
+    raise ReplayTimeout(f"input took more than {REPLAY_TIMEOUT} seconds")
 
 
 def replay(test_one_input: Callable[[bytes], None], paths: list[str]) -> int:
@@ -87,14 +97,18 @@ def replay(test_one_input: Callable[[bytes], None], paths: list[str]) -> int:
     try:
         for path in _inputs(paths):
             signal.alarm(REPLAY_TIMEOUT)
+            # If the exception is swallowed anyway, or the input hangs where
+            # signals can't interrupt it, print every stack and exit.
+            faulthandler.dump_traceback_later(2 * REPLAY_TIMEOUT, exit=True)
             try:
                 test_one_input(path.read_bytes())
-            except Exception:
+            except (Exception, ReplayTimeout):
                 traceback.print_exc()
                 print(f"FAILED: {path}", file=sys.stderr)
                 return 1
             finally:
                 signal.alarm(0)
+                faulthandler.cancel_dump_traceback_later()
             count += 1
     finally:
         signal.signal(signal.SIGALRM, previous)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import ast
 import functools
 import gc
+import os
 import sys
 import threading
 from typing import Any
+
+import pytest
 
 # CPython 3.11.0-3.11.7 and 3.12.0-3.12.1 keep the AST constructor's recursion
 # depth in a global (gh-106905): when two ASTs are built at once, one of them
@@ -56,3 +59,19 @@ else:
         suppress_health_check=[HealthCheck.too_slow],
     )
     settings.load_profile("websockets")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Scale pytest-timeout's bound like every other timeout of the tests.
+
+    ``WEBSOCKETS_TESTS_TIMEOUT_FACTOR`` stretches the bounds that tests set
+    themselves; the last resort, set in pyproject.toml, must stay above them.
+
+    """
+    factor = float(os.environ.get("WEBSOCKETS_TESTS_TIMEOUT_FACTOR", "1"))
+    timeout = float(config.getini("timeout") or 0)
+    if factor <= 1 or timeout <= 0:
+        return
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(timeout * factor))

@@ -75,7 +75,8 @@ The slowest tests take 2 to 3 seconds on a quiet machine and, under
 coverage, as many times longer as there are processes competing for each
 core: 70 seconds were measured with a load average of 25 on two cores. Only
 a failing test should get anywhere near this. pytest-timeout's bound, set in
-pyproject.toml, is above it, so that this one reports which await hung.
+pyproject.toml and scaled by the same factor in tests/conftest.py, is above
+it, so that this one reports which await hung.
 
 """
 

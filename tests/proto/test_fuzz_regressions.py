@@ -191,6 +191,18 @@ def test_server_sends_nothing_after_fail_1006(method: str, args: tuple[object, .
     assert server.data_to_send() == []
 
 
+def test_server_sends_no_continuation_after_fail_1006() -> None:
+    """Not even the rest of a fragmented message in progress."""
+    server = Protocol(SERVER)
+    server.send_text(b"frag", fin=False)
+    server.data_to_send()
+    server.fail(1006)
+    assert server.data_to_send() == [SEND_EOF]
+    with pytest.raises(InvalidState, match="half-closed"):
+        server.send_continuation(b"mented", fin=True)
+    assert server.data_to_send() == []
+
+
 def test_client_ping_after_close_received() -> None:
     """A client in CLOSING hasn't sent EOF: it may still send control frames."""
     client = Protocol(CLIENT)
