@@ -15,6 +15,7 @@ from typing import Any
 import websockets.protocol
 import websockets.streams
 import websockets.utils
+from websockets.datastructures import MultipleValuesError
 from websockets.exceptions import (
     ConnectionClosed,
     InvalidHandshake,
@@ -45,7 +46,7 @@ PARSER_ERRORS: dict[type[Exception], int | None] = {
 
 # Documented exceptions of Request.parse and Response.parse. Exact types: a
 # subclass of ValueError such as UnicodeDecodeError would be a bug.
-HTTP_ERRORS = (EOFError, ValueError, NotImplementedError)
+HTTP_ERRORS = (EOFError, ValueError, NotImplementedError, MultipleValuesError)
 
 
 def check_http_error(exc: BaseException) -> None:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from websockets.datastructures import Headers, MultipleValuesError
+from websockets.exceptions import InvalidHeader, InvalidHeaderFormat, InvalidHeaderValue
 
 __all__: list[str] = []
 
@@ -187,6 +188,114 @@ class TestHeaders:
             Headers({"A": "1"}, {"B": "2"})
 
 
+# Values that would inject a header or a body, or that ISO-8859-1 can't encode.
+BAD_VALUES = [
+    "a\r\nX-Injected: 1",
+    "a\rb",
+    "a\nb",
+    "\r\n\r\nbody",
+    "a\x00b",
+    "a\x7fb",
+    "\x1b",
+    "\u2192",
+]
+# Names that aren't tokens: separators, whitespace, CR/LF, non-ASCII, empty.
+BAD_NAMES = ["X\r\nX-Injected", "X Y", "X:", "", "(X)", "X\t", "\xe9", "\u212a"]
+
+
+class TestValidation:
+    """Adding a header checks it: user input can't inject headers."""
+
+    @pytest.mark.parametrize("value", BAD_VALUES)
+    def test_setitem_rejects_value(self, value: str) -> None:
+        headers = Headers()
+        with pytest.raises(InvalidHeaderValue) as exc_info:
+            headers["X-Custom"] = value
+        assert exc_info.value.args == ("X-Custom", value)
+        assert (exc_info.value.name, exc_info.value.value) == ("X-Custom", value)
+        assert str(exc_info.value) == f"invalid X-Custom header: {value}"
+        assert headers == Headers()
+
+    @pytest.mark.parametrize("name", BAD_NAMES)
+    def test_setitem_rejects_name(self, name: str) -> None:
+        headers = Headers()
+        with pytest.raises(InvalidHeaderFormat) as exc_info:
+            headers[name] = "value"
+        assert isinstance(exc_info.value, InvalidHeader)
+        assert exc_info.value.name == name
+        assert headers == Headers()
+
+    def test_name_error_gives_position(self) -> None:
+        with pytest.raises(InvalidHeaderFormat) as exc_info:
+            Headers()["X-Bad Name"] = "value"
+        assert str(exc_info.value) == (
+            "invalid X-Bad Name header: expected token at 5 in X-Bad Name"
+        )
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ([("X", "a\r\nb")],),
+            ({"X": "a\r\nb"},),
+            (Headers([("A", "1")]),),
+        ],
+    )
+    def test_constructor(self, args: tuple[object, ...]) -> None:
+        if isinstance(args[0], Headers):
+            args[0].set_insecure("X", "a\r\nb")
+        with pytest.raises(InvalidHeaderValue, match="invalid X header"):
+            Headers(*args)  # type: ignore[arg-type]
+
+    def test_constructor_keywords(self) -> None:
+        with pytest.raises(InvalidHeaderValue):
+            Headers(X="a\r\nb")
+
+    def test_update_keeps_pairs_before_the_bad_one(self) -> None:
+        headers = Headers()
+        with pytest.raises(InvalidHeaderValue):
+            headers.update([("A", "1"), ("B", "\n"), ("C", "3")])
+        assert list(headers.raw_items()) == [("A", "1")]
+
+    def test_setdefault(self) -> None:
+        with pytest.raises(InvalidHeaderValue):
+            Headers().setdefault("X", "a\r\nb")
+
+    @pytest.mark.parametrize(
+        "value", ["", "a b", "a\tb", " padded\t", "caf\xe9", "\x80\xff", '!~"(),/:;<=>?@[]{}']
+    )
+    def test_accepts_field_values(self, value: str) -> None:
+        headers = Headers([("X", value)])
+        assert headers["X"] == value
+
+    def test_accepts_token_names(self) -> None:
+        name = "!#$%&'*+-.^_`|~09azAZ"
+        assert Headers([(name, "x")])[name] == "x"
+
+    def test_value_checked_as_str(self) -> None:
+        # Like upstream: str(value) is checked and the value is kept as is.
+        headers = Headers()
+        headers["Content-Length"] = 3  # type: ignore[assignment]
+        value: object = headers["Content-Length"]
+        assert value == 3
+        assert headers.serialize() == b"Content-Length: 3\r\n\r\n"
+
+    def test_set_insecure_skips_checks(self) -> None:
+        headers = Headers()
+        headers.set_insecure("X", "a\r\nb")
+        assert headers["x"] == "a\r\nb"
+        assert list(headers) == ["x"]
+        assert headers.serialize() == b"X: a\r\nb\r\n\r\n"
+
+    def test_set_insecure_above_latin_1_fails_to_serialize(self) -> None:
+        headers = Headers()
+        headers.set_insecure("X", "\u2192")
+        with pytest.raises(UnicodeEncodeError):
+            headers.serialize()
+
+    def test_serialize_latin_1(self) -> None:
+        assert Headers([("X", "caf\xe9")]).serialize() == b"X: caf\xe9\r\n\r\n"
+
+
 # Printable ASCII names and values: the shapes that go on the wire.
 names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-", min_size=1)
 values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E))
@@ -219,8 +328,11 @@ def test_serialize_lists_every_pair(items: list[tuple[str, str]]) -> None:
 
 
 def test_non_ascii_names_compare_case_insensitively() -> None:
-    # "İ" lower-cases to two characters; the Kelvin sign to ASCII "k".
-    headers = Headers([("İ", "dotted"), ("\u212a", "kelvin")])
+    # "İ" lower-cases to two characters; the Kelvin sign to ASCII "k". Only
+    # set_insecure() adds such names, which aren't tokens.
+    headers = Headers()
+    headers.set_insecure("İ", "dotted")
+    headers.set_insecure("\u212a", "kelvin")
     assert headers["i̇"] == "dotted"
     assert headers["K"] == "kelvin"
     assert headers.get_all("k") == ["kelvin"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http
 import itertools
 import os
 import subprocess
@@ -14,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from websockets import http11
-from websockets.datastructures import Headers
+from websockets.datastructures import Headers, MultipleValuesError
 from websockets.exceptions import (
     HeaderLineTooLong,
     RequestLineTooLong,
@@ -23,12 +24,16 @@ from websockets.exceptions import (
     TooManyHeaders,
 )
 from websockets.http11 import Request, Response
+from websockets.proxy import HTTPProxyHandshake, parse_proxy
 from websockets.streams import StreamReader
+from websockets.uri import parse_uri
 from websockets.version import version
 
 __all__: list[str] = []
 
 T = TypeVar("T")
+
+UNSUPPORTED = "unsupported protocol; expected HTTP/1.1 or HTTP/1.0"
 
 WHOLE = "whole"
 BYTEWISE = "bytewise"
@@ -178,7 +183,7 @@ class TestModule:
             "    print(exc)\n",
             env,
         )
-        assert output == "read 2 headers, expected no more than 1 headers\n"
+        assert output == "expected no more than 1 headers\n"
 
 
 def run_python(code: str, env: dict[str, str]) -> str:
@@ -233,10 +238,19 @@ class TestRequestParse:
         request = parse_request(f"{method} / HTTP/1.1\r\n\r\n".encode())
         assert request.method == method
 
-    @pytest.mark.parametrize("protocol", ["HTTP/1.0", "HTTP/2.0", "HTTP/0.9"])
-    def test_other_protocol(self, protocol: str) -> None:
-        request = parse_request(f"GET / {protocol}\r\n\r\n".encode())
-        assert request.protocol == protocol
+    def test_http_1_0(self) -> None:
+        # Parsed, so that a server can answer 505 HTTP Version Not Supported.
+        request = parse_request(b"GET / HTTP/1.0\r\n\r\n")
+        assert request.protocol == "HTTP/1.0"
+
+    @pytest.mark.parametrize("protocol", [b"HTTP/2.0", b"HTTP/0.9", b"HTTP/1.2", b"HTTP/3"])
+    def test_other_protocol(self, protocol: bytes) -> None:
+        # Like upstream: the request line is rejected, with this message.
+        with pytest.raises(ValueError) as exc_info:
+            parse_request(b"GET / " + protocol + b"\r\n\r\n")
+        assert str(exc_info.value) == (
+            f"unsupported protocol; expected HTTP/1.1 or HTTP/1.0: GET / {protocol.decode()}"
+        )
 
     @pytest.mark.parametrize(
         "target",
@@ -250,35 +264,50 @@ class TestRequestParse:
         ("request_line", "message"),
         [
             (b"GET /", "invalid HTTP request line: GET /"),
-            (b"GET / ", "invalid HTTP version: "),
             (b"GET", "invalid HTTP request line: GET"),
             (b"", "invalid HTTP request line: "),
-            (b"GET  / HTTP/1.1", "invalid HTTP request target: "),
-            (b" GET / HTTP/1.1", "invalid HTTP method: "),
-            (b"GET / HTTP/1.1 ", "invalid HTTP version: HTTP/1.1 "),
-            (b"GET / HTTP/1.1 extra", "invalid HTTP version: HTTP/1.1 extra"),
-            (b"G(T / HTTP/1.1", "invalid HTTP method: G(T"),
             (b"GET\t/ HTTP/1.1", "invalid HTTP request line: GET\t/ HTTP/1.1"),
-            (b"GET /caf\xc3\xa9 HTTP/1.1", "invalid HTTP request target: /caf\xe9"),
-            (b"GET /caf\xe9 HTTP/1.1", "invalid HTTP request target: /caf\\xe9"),
+            # The version is checked first, like upstream does.
+            (b"GET / ", f"{UNSUPPORTED}: GET / "),
+            (b"GET / HTTP/1.1 ", f"{UNSUPPORTED}: GET / HTTP/1.1 "),
+            (b"GET / HTTP/1.1 extra", f"{UNSUPPORTED}: GET / HTTP/1.1 extra"),
+            (b"GET / x HTTP/1.1", f"{UNSUPPORTED}: GET / x HTTP/1.1"),
+            (b"GET / HTTP/1.x", f"{UNSUPPORTED}: GET / HTTP/1.x"),
+            (b"GET / http/1.1", f"{UNSUPPORTED}: GET / http/1.1"),
+            (b"GET / HTTP/11", f"{UNSUPPORTED}: GET / HTTP/11"),
+            (b"GET / HTTP/\xd9\xa1.1", f"{UNSUPPORTED}: GET / HTTP/\u0661.1"),
+            (b"GET  / HTTP/1.1", f"{UNSUPPORTED}: GET  / HTTP/1.1"),
+            (b" GET / HTTP/1.1", f"{UNSUPPORTED}:  GET / HTTP/1.1"),
+            # Stricter than upstream, which accepts these.
+            (b"GET  HTTP/1.1", "invalid HTTP request target: "),
+            (b"G(T / HTTP/1.1", "invalid HTTP method: G(T"),
             (b"GET /\x7f HTTP/1.1", "invalid HTTP request target: /\x7f"),
             (b"GET /\x00 HTTP/1.1", "invalid HTTP request target: /\x00"),
             (b"GET /a\rb HTTP/1.1", "invalid HTTP request target: /a\rb"),
-            (b"GET / HTTP/1.x", "invalid HTTP version: HTTP/1.x"),
-            (b"GET / http/1.1", "invalid HTTP version: http/1.1"),
-            (b"GET / HTTP/11", "invalid HTTP version: HTTP/11"),
-            (b"GET / HTTP/\xd9\xa1.1", "invalid HTTP version: HTTP/\u0661.1"),
         ],
     )
     def test_invalid_request_line(self, request_line: bytes, message: str) -> None:
         with pytest.raises(ValueError) as exc_info:
             parse_request(request_line + b"\r\n\r\n")
+        assert type(exc_info.value) is ValueError
         assert str(exc_info.value) == message
 
+    @pytest.mark.parametrize(
+        "request_line",
+        [b"G\xc9T / HTTP/1.1", b"GET /caf\xc3\xa9 HTTP/1.1", b"GET /caf\xe9 HTTP/1.1"],
+    )
+    def test_non_ascii_request_line(self, request_line: bytes) -> None:
+        # Like upstream: UnicodeDecodeError, a subclass of ValueError.
+        with pytest.raises(UnicodeDecodeError) as exc_info:
+            parse_request(request_line + b"\r\n\r\n")
+        assert exc_info.value.encoding == "ascii"
+
     def test_request_line_without_crlf(self) -> None:
-        with pytest.raises(ValueError) as exc_info:
+        # Like upstream, a line that ends with a bare LF counts as incomplete.
+        with pytest.raises(EOFError) as exc_info:
             parse_request(b"GET / HTTP/1.1\n\r\n")
-        assert str(exc_info.value) == "line without CRLF: GET / HTTP/1.1\n"
+        assert str(exc_info.value) == "connection closed while reading HTTP request line"
+        assert str(exc_info.value.__cause__) == "line without CRLF"
 
     def test_request_line_at_limit(self, mode: str) -> None:
         line = b"GET /" + b"a" * (8192 - 16) + b" HTTP/1.1\r\n"
@@ -291,10 +320,8 @@ class TestRequestParse:
         assert len(line) == 8193
         with pytest.raises(RequestLineTooLong) as exc_info:
             parse_request(line + b"\r\n")
-        assert str(exc_info.value) == (
-            "line too long: read 8193 bytes, expected no more than 8192 bytes"
-        )
-        assert isinstance(exc_info.value.__cause__, RuntimeError)
+        assert str(exc_info.value) == "read 8193 bytes, expected no more than 8192 bytes"
+        assert exc_info.value.__cause__ is None
 
     def test_request_line_too_long_without_newline(self, limits: None, mode: str) -> None:
         # Doesn't wait for the end of the line to detect that it's too long.
@@ -319,10 +346,13 @@ class TestRequestParse:
         with pytest.raises(NotImplementedError, match="transfer codings aren't supported"):
             parse_request(b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
 
-    @pytest.mark.parametrize("value", ["0", "00"])
-    def test_content_length_zero(self, value: str) -> None:
-        request = parse_request(f"GET / HTTP/1.1\r\nContent-Length: {value}\r\n\r\n".encode())
-        assert request.headers["Content-Length"] == value
+    def test_content_length_zero(self) -> None:
+        request = parse_request(b"GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        assert request.headers["Content-Length"] == "0"
+
+    def test_content_length_zero_repeated(self) -> None:
+        data = b"GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n"
+        assert parse_request(data).headers.get_all("Content-Length") == ["0", "0"]
 
     def test_content_length(self) -> None:
         with pytest.raises(ValueError, match="unsupported request body"):
@@ -332,11 +362,13 @@ class TestRequestParse:
         with pytest.raises(ValueError, match="unsupported request body"):
             parse_request(b"GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 3\r\n\r\n")
 
-    @pytest.mark.parametrize("value", ["", "x", "-1", "+1", "0x0", "1 0"])
+    @pytest.mark.parametrize("value", ["", "x", "-1", "+1", "0x0", "1 0", "00"])
     def test_invalid_content_length(self, value: str) -> None:
+        # Like upstream, anything but "0" is a body.
         data = f"GET / HTTP/1.1\r\nContent-Length: {value}\r\n\r\n".encode()
-        with pytest.raises(ValueError, match="invalid Content-Length header: "):
+        with pytest.raises(ValueError) as exc_info:
             parse_request(data)
+        assert str(exc_info.value) == "unsupported request body"
 
 
 class TestParseHeaders:
@@ -395,17 +427,25 @@ class TestParseHeaders:
             self.parse_headers(line + b"\r\n")
         assert str(exc_info.value) == message
 
-    @pytest.mark.parametrize("fold", [b" ", b"\t"])
-    def test_obsolete_line_folding(self, fold: bytes) -> None:
-        with pytest.raises(ValueError, match="obsolete line folding isn't supported"):
-            self.parse_headers(b"X-Long: a\r\n" + fold + b"b\r\n")
+    @pytest.mark.parametrize(
+        ("fold", "message"),
+        [
+            (b" b", "invalid HTTP header line:  b"),
+            (b"\tb", "invalid HTTP header line: \tb"),
+            (b" b: c", "invalid HTTP header name:  b"),
+        ],
+    )
+    def test_obsolete_line_folding(self, fold: bytes, message: str) -> None:
+        with pytest.raises(ValueError) as exc_info:
+            self.parse_headers(b"X-Long: a\r\n" + fold + b"\r\n")
+        assert str(exc_info.value) == message
 
     def test_header_line_without_crlf(self) -> None:
-        with pytest.raises(ValueError, match="line without CRLF: Host: a\n"):
+        with pytest.raises(EOFError, match="connection closed while reading HTTP headers"):
             self.parse_headers(b"Host: a\n")
 
     def test_end_of_headers_without_crlf(self) -> None:
-        with pytest.raises(ValueError, match="line without CRLF: \n"):
+        with pytest.raises(EOFError, match="connection closed while reading HTTP headers"):
             parse_request(b"GET / HTTP/1.1\r\nHost: a\r\n\n")
 
     def test_max_num_headers(self, mode: str) -> None:
@@ -417,10 +457,10 @@ class TestParseHeaders:
         lines = b"".join(f"X-{i}: {i}\r\n".encode() for i in range(129))
         with pytest.raises(TooManyHeaders) as exc_info:
             self.parse_headers(lines, mode)
-        assert str(exc_info.value) == "read 129 headers, expected no more than 128 headers"
+        assert str(exc_info.value) == "expected no more than 128 headers"
 
     def test_too_many_repeated_headers(self, limits: None) -> None:
-        with pytest.raises(TooManyHeaders, match="read 5 headers, expected no more than 4"):
+        with pytest.raises(TooManyHeaders, match="expected no more than 4 headers"):
             self.parse_headers(b"X: 1\r\n" * 5)
 
     def test_header_line_at_limit(self, mode: str) -> None:
@@ -433,9 +473,7 @@ class TestParseHeaders:
         line = b"X: " + b"a" * (8192 - 4) + b"\r\n"
         with pytest.raises(HeaderLineTooLong) as exc_info:
             self.parse_headers(line)
-        assert str(exc_info.value) == (
-            "line too long: read 8193 bytes, expected no more than 8192 bytes"
-        )
+        assert str(exc_info.value) == "read 8193 bytes, expected no more than 8192 bytes"
 
     def test_header_line_too_long_without_newline(self, limits: None, mode: str) -> None:
         with pytest.raises(HeaderLineTooLong, match="expected no more than 32 bytes"):
@@ -552,6 +590,27 @@ class TestRequestSerialize:
         assert request.serialize() == REQUEST
         assert parse_request(request.serialize()) == request
 
+    def test_headers_are_latin_1(self) -> None:
+        request = Request("/", Headers([("X", "caf\xe9")]))
+        assert request.serialize() == b"GET / HTTP/1.1\r\nX: caf\xe9\r\n\r\n"
+
+    def test_non_ascii_path(self) -> None:
+        # Like upstream: a path must be percent-encoded.
+        with pytest.raises(UnicodeEncodeError):
+            Request("/caf\xe9", Headers()).serialize()
+
+    @pytest.mark.parametrize("path", ["/a\r\nX: y", "/a b", "", "/\x00"])
+    def test_invalid_path(self, path: str) -> None:
+        with pytest.raises(ValueError) as exc_info:
+            Request(path, Headers()).serialize()
+        assert str(exc_info.value) == f"invalid HTTP request target: {path!r}"
+
+    @pytest.mark.parametrize("method", ["GET / HTTP/1.1\r\nX:", "G T", ""])
+    def test_invalid_method(self, method: str) -> None:
+        with pytest.raises(ValueError) as exc_info:
+            Request("/", Headers(), method=method).serialize()
+        assert str(exc_info.value) == f"invalid HTTP method: {method!r}"
+
 
 class TestRequestException:
     def test_exception_is_deprecated(self) -> None:
@@ -621,27 +680,61 @@ class TestResponseParse:
             (b"HTTP/2.0 101 OK", "unsupported protocol; expected HTTP/1.1: HTTP/2.0 101 OK"),
             (b"ICY 200 OK", "unsupported protocol; expected HTTP/1.1: ICY 200 OK"),
             (b"http/1.1 101 OK", "unsupported protocol; expected HTTP/1.1: http/1.1 101 OK"),
-            (b"HTTP/1.1  101 OK", "invalid status code; expected 3 digits: "),
-            (b"HTTP/1.1 1O1 OK", "invalid status code; expected 3 digits: 1O1"),
-            (b"HTTP/1.1 1011 OK", "invalid status code; expected 3 digits: 1011"),
-            (b"HTTP/1.1 11 OK", "invalid status code; expected 3 digits: 11"),
-            (b"HTTP/1.1 +11 OK", "invalid status code; expected 3 digits: +11"),
-            (b"HTTP/1.1 \xd9\xa1\xd9\xa0\xd9\xa1 OK", "invalid status code; expected 3 digits"),
-            (b"HTTP/1.1 099 OK", "invalid status code; expected 100-599: 99"),
-            (b"HTTP/1.1 600 OK", "invalid status code; expected 100-599: 600"),
-            (b"HTTP/1.1 101 O\x00K", "invalid reason phrase: O\x00K"),
-            (b"HTTP/1.1 101 O\x7fK", "invalid reason phrase: O\x7fK"),
-            (b"HTTP/1.1 101 O\rK", "invalid reason phrase: O\rK"),
+            (b"HTTP/1.1  101 OK", "invalid status code; expected integer; got "),
+            (b"HTTP/1.1 1O1 OK", "invalid status code; expected integer; got 1O1"),
+            (b"HTTP/1.1 +11 OK", "invalid status code; expected integer; got +11"),
+            (
+                b"HTTP/1.1 \xd9\xa1\xd9\xa0\xd9\xa1 OK",
+                "invalid status code; expected integer; got \u0661\u0660\u0661",
+            ),
+            (b"HTTP/1.1 1011 OK", "invalid status code; expected 100\u2013599; got 1011"),
+            (b"HTTP/1.1 11 OK", "invalid status code; expected 100\u2013599; got 11"),
+            (b"HTTP/1.1 099 OK", "invalid status code; expected 100\u2013599; got 099"),
+            (b"HTTP/1.1 600 OK", "invalid status code; expected 100\u2013599; got 600"),
+            # Stricter than upstream, which accepts it: a status code has 3 digits.
+            (b"HTTP/1.1 0101 OK", "invalid status code; expected 100\u2013599; got 0101"),
+            (b"HTTP/1.1 101 O\x00K", "invalid HTTP reason phrase: O\x00K"),
+            (b"HTTP/1.1 101 O\x7fK", "invalid HTTP reason phrase: O\x7fK"),
+            (b"HTTP/1.1 101 O\rK", "invalid HTTP reason phrase: O\rK"),
         ],
     )
     def test_invalid_status_line(self, status_line: bytes, message: str) -> None:
         with pytest.raises(ValueError) as exc_info:
             parse_response(status_line + b"\r\n\r\n")
-        assert str(exc_info.value).startswith(message)
+        assert str(exc_info.value) == message
 
     def test_status_line_without_crlf(self) -> None:
-        with pytest.raises(ValueError, match="line without CRLF"):
+        with pytest.raises(EOFError, match="connection closed while reading HTTP status line"):
             parse_response(b"HTTP/1.1 101 Switching Protocols\n\r\n")
+
+    def test_reason_phrase_is_latin_1(self) -> None:
+        # UTF-8 bytes aren't decoded as UTF-8: every byte is one character.
+        response = parse_response(b"HTTP/1.1 200 caf\xc3\xa9\r\nContent-Length: 0\r\n\r\n")
+        assert response.reason_phrase == "caf\xc3\xa9"
+
+    def test_proxy_http_1_0(self, mode: str) -> None:
+        # Some proxies still answer CONNECT with HTTP/1.0.
+        reader = StreamReader()
+        data = b"HTTP/1.0 200 Connection established\r\n\r\nTLS"
+        response = parse_response(data, mode, proxy=True, reader=reader)
+        assert (response.status_code, response.reason_phrase) == (200, "Connection established")
+        assert reader.buffer == b"TLS"
+
+    def test_proxy_handshake_http_1_0(self) -> None:
+        # Through the CONNECT handshake that clients perform.
+        handshake = HTTPProxyHandshake(parse_proxy("http://proxy:8080"), parse_uri("ws://a/"))
+        handshake.receive_data(b"HTTP/1.0 200 Connection established\r\n\r\n\x81\x00")
+        assert handshake.done
+        assert handshake.exc is None
+        assert handshake.tunnel_data() == b"\x81\x00"
+
+    @pytest.mark.parametrize("protocol", [b"HTTP/2.0", b"HTTP/0.9", b"ICY"])
+    def test_proxy_other_protocol(self, protocol: bytes) -> None:
+        with pytest.raises(ValueError) as exc_info:
+            parse_response(protocol + b" 200 OK\r\n\r\n", proxy=True)
+        assert str(exc_info.value) == (
+            f"unsupported protocol; expected HTTP/1.1 or HTTP/1.0: {protocol.decode()} 200 OK"
+        )
 
     def test_status_line_too_long(self, mode: str) -> None:
         line = b"HTTP/1.1 101 " + b"a" * (8192 - 14) + b"\r\n"
@@ -659,7 +752,7 @@ class TestResponseParse:
             parse_response(b"HTTP/1.1 101 OK\r\nX: " + b"a" * 40 + b"\r\n\r\n")
 
     def test_too_many_headers(self, limits: None) -> None:
-        with pytest.raises(TooManyHeaders, match="read 5 headers, expected no more than 4"):
+        with pytest.raises(TooManyHeaders, match="expected no more than 4 headers"):
             parse_response(b"HTTP/1.1 101 OK\r\n" + b"X: 1\r\n" * 5 + b"\r\n")
 
     def test_eof_before_response(self) -> None:
@@ -705,7 +798,7 @@ class TestResponseBody:
     def test_content_length_too_large(self, limits: None) -> None:
         with pytest.raises(SecurityError) as exc_info:
             parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n")
-        assert str(exc_info.value) == "body too large: 17 bytes, expected no more than 16 bytes"
+        assert str(exc_info.value) == "body too large: 17 bytes"
 
     def test_content_length_too_large_default_limit(self) -> None:
         with pytest.raises(SecurityError, match="body too large: 1048577 bytes"):
@@ -713,18 +806,24 @@ class TestResponseBody:
 
     @pytest.mark.parametrize("value", ["", "x", "-1", "+1", "0x10", "1 0", "1,1"])
     def test_invalid_content_length(self, value: str) -> None:
-        with pytest.raises(ValueError, match="invalid Content-Length header: "):
-            parse_response(f"HTTP/1.1 200 OK\r\nContent-Length: {value}\r\n\r\n".encode())
+        # Like upstream: SecurityError.
+        data = f"HTTP/1.1 200 OK\r\nContent-Length: {value}\r\n\r\n".encode()
+        with pytest.raises(SecurityError) as exc_info:
+            parse_response(data)
+        assert str(exc_info.value) == f"invalid content length: {value}"
 
     def test_multiple_content_length(self) -> None:
+        # Like upstream: MultipleValuesError, a LookupError.
         data = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na"
-        with pytest.raises(ValueError, match="multiple Content-Length headers: 1, 1"):
+        with pytest.raises(MultipleValuesError) as exc_info:
             parse_response(data)
+        assert str(exc_info.value) == "'Content-Length'"
 
     def test_eof_in_body(self, mode: str) -> None:
         data = b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot"
-        with pytest.raises(EOFError, match="connection closed while reading HTTP body"):
+        with pytest.raises(EOFError) as exc_info:
             parse_response(data, mode, eof=True)
+        assert str(exc_info.value) == "stream ends after 3 bytes, expected 9 bytes"
 
     def test_body_until_eof(self, mode: str) -> None:
         data = b"HTTP/1.1 500 Internal Server Error\r\n\r\nerror page"
@@ -748,15 +847,18 @@ class TestResponseBody:
         assert response.body == b"a" * 16
 
     def test_body_until_eof_too_large(self, limits: None, mode: str) -> None:
-        with pytest.raises(
-            SecurityError, match="body too large: read 17 bytes, expected no more than 16 bytes"
-        ):
+        # Upstream misses this when the end of the stream arrives with the
+        # last bytes; the limit holds anyway here.
+        with pytest.raises(SecurityError) as exc_info:
             parse_response(b"HTTP/1.1 200 OK\r\n\r\n" + b"a" * 17, mode, eof=True)
+        assert str(exc_info.value) == "read 17 bytes, expected no more than 16 bytes"
 
     def test_body_until_eof_too_large_before_eof(self, limits: None) -> None:
         # Detected without waiting for the end of the stream.
-        with pytest.raises(SecurityError, match="body too large"):
+        with pytest.raises(SecurityError) as exc_info:
             parse_response(b"HTTP/1.1 200 OK\r\n\r\n" + b"a" * 17, BYTEWISE)
+        assert type(exc_info.value) is SecurityError
+        assert str(exc_info.value) == "read 17 bytes, expected no more than 16 bytes"
 
     def test_proxy_2xx_has_no_body(self, mode: str) -> None:
         reader = StreamReader()
@@ -839,20 +941,22 @@ class TestResponseChunked:
     def test_unsupported_coding(self, lines: bytes, message: str) -> None:
         with pytest.raises(NotImplementedError) as exc_info:
             parse_response(b"HTTP/1.1 200 OK\r\n" + lines + b"\r\n")
-        assert str(exc_info.value) == f"unsupported transfer coding: {message}"
+        assert str(exc_info.value) == f"transfer coding {message} isn't supported"
 
     @pytest.mark.parametrize("size_line", [b"", b"x", b"-1", b"+1", b"0x3", b" 3", b";3"])
     def test_invalid_chunk_size(self, size_line: bytes) -> None:
-        with pytest.raises(ValueError, match="invalid chunk size"):
+        # Like upstream: SecurityError.
+        with pytest.raises(SecurityError, match="invalid chunk size"):
             parse_response(self.HEAD + size_line + b"\r\nabc\r\n0\r\n\r\n")
 
     def test_chunk_size_without_crlf(self) -> None:
-        with pytest.raises(ValueError, match="line without CRLF"):
+        with pytest.raises(EOFError, match="line without CRLF"):
             parse_response(self.HEAD + b"3\nabc\r\n0\r\n\r\n")
 
     def test_chunk_without_crlf(self) -> None:
-        with pytest.raises(ValueError, match="chunk data doesn't end with CRLF"):
+        with pytest.raises(ValueError) as exc_info:
             parse_response(self.HEAD + b"3\r\nabcd\r\n0\r\n\r\n")
+        assert str(exc_info.value) == "chunk without CRLF"
 
     def test_body_at_limit(self, limits: None) -> None:
         data = self.HEAD + b"8\r\n" + b"a" * 8 + b"\r\n8\r\n" + b"b" * 8 + b"\r\n0\r\n\r\n"
@@ -863,12 +967,10 @@ class TestResponseChunked:
         data = self.HEAD + b"8\r\n" + b"a" * 8 + b"\r\n8\r\n" + b"b" * 8 + b"\r\n1\r\n"
         with pytest.raises(SecurityError) as exc_info:
             parse_response(data)
-        assert str(exc_info.value) == (
-            "body too large: at least 17 bytes, expected no more than 16 bytes"
-        )
+        assert str(exc_info.value) == "chunk too large: 1 bytes after 16 bytes"
 
     def test_huge_chunk_size(self) -> None:
-        with pytest.raises(SecurityError, match="body too large"):
+        with pytest.raises(SecurityError, match="chunk too large"):
             parse_response(self.HEAD + b"F" * 100 + b"\r\n")
 
     def test_chunk_size_line_too_long(self, limits: None, mode: str) -> None:
@@ -890,7 +992,7 @@ class TestResponseChunked:
         [b"", b"3", b"3\r\n", b"3\r\nab", b"3\r\nabc", b"3\r\nabc\r"],
     )
     def test_eof_in_chunks(self, body: bytes, mode: str) -> None:
-        with pytest.raises(EOFError, match="connection closed while reading HTTP body"):
+        with pytest.raises(EOFError, match="stream ends after"):
             parse_response(self.HEAD + body, mode, eof=True)
 
     def test_eof_in_trailers(self) -> None:
@@ -922,6 +1024,28 @@ class TestResponseSerialize:
         assert response.serialize() == RESPONSE
         assert parse_response(response.serialize()) == response
 
+    def test_reason_phrase_is_latin_1(self) -> None:
+        response = Response(101, "caf\xe9", Headers([("X", "\xff")]))
+        assert response.serialize() == b"HTTP/1.1 101 caf\xe9\r\nX: \xff\r\n\r\n"
+        assert parse_response(response.serialize()) == response
+
+    def test_reason_phrase_above_latin_1(self) -> None:
+        # Like upstream.
+        with pytest.raises(UnicodeEncodeError):
+            Response(200, "\u2192", Headers()).serialize()
+
+    @pytest.mark.parametrize("reason", ["OK\r\nX: y", "OK\n", "O\x00K", "O\x7fK"])
+    def test_invalid_reason_phrase(self, reason: str) -> None:
+        # Upstream sends these as they are, letting a reason phrase inject
+        # headers.
+        with pytest.raises(ValueError) as exc_info:
+            Response(200, reason, Headers()).serialize()
+        assert str(exc_info.value) == f"invalid HTTP reason phrase: {reason!r}"
+
+    def test_status_code_enum(self) -> None:
+        response = Response(http.HTTPStatus.OK, "OK", Headers())
+        assert response.serialize() == b"HTTP/1.1 200 OK\r\n\r\n"
+
 
 class TestResponseException:
     def test_exception_is_deprecated(self) -> None:
@@ -952,7 +1076,7 @@ header_lists = st.lists(st.tuples(header_names, header_values), max_size=10)
     path=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1),
     headers=header_lists,
     method=tokens,
-    protocol=st.from_regex(r"HTTP/[0-9]\.[0-9]", fullmatch=True),
+    protocol=st.sampled_from(["HTTP/1.1", "HTTP/1.0"]),
 )
 def test_request_round_trip(
     path: str, headers: list[tuple[str, str]], method: str, protocol: str
@@ -965,7 +1089,11 @@ def test_request_round_trip(
 
 @given(
     status_code=st.integers(100, 599),
-    reason_phrase=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)),
+    reason_phrase=st.text(
+        alphabet=st.sampled_from(
+            ["\t"] + [chr(i) for i in [*range(0x20, 0x7F), *range(0x80, 0x100)]]
+        )
+    ),
     headers=header_lists,
     body=st.binary(max_size=100),
 )

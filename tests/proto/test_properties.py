@@ -365,7 +365,7 @@ requests = st.builds(
     path=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1),
     headers=header_lists.map(Headers),
     method=tokens,
-    protocol=st.from_regex(r"HTTP/[0-9]\.[0-9]", fullmatch=True),
+    protocol=st.sampled_from(["HTTP/1.1", "HTTP/1.0"]),
 )
 
 
@@ -433,15 +433,6 @@ def test_response_in_any_chunks(
         assert rest == (b"" if until_eof else trailer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Headers.serialize() and Response.serialize() encode with UTF-8 what "
-        "parse_headers() and Response.parse() decode with ISO-8859-1: "
-        "Headers([('X', 'caf\\xe9')]).serialize() sends b'X: caf\\xc3\\xa9', "
-        "which parses back as 'caf\\xc3\\xa9'"
-    ),
-)
 @given(
     headers=st.lists(st.tuples(tokens, latin_1_values), max_size=5),
     reason_phrase=latin_1_values,
@@ -467,10 +458,19 @@ def test_obs_text_round_trip(headers: list[tuple[str, str]], reason_phrase: str)
 def test_control_character_in_header_value_rejected(
     headers: list[tuple[str, str]], value: str, index: int, control: str
 ) -> None:
-    """No control character but HTAB gets through a header value, CR and LF included."""
+    """No control character but HTAB gets through a header value, CR and LF included.
+
+    :class:`Headers` refuses to send it, and the parser refuses to receive it.
+
+    """
     value = value[:index] + control + value[index:]
-    encoded = Request("/", Headers([*headers, ("X-Header", value)])).serialize()
-    with pytest.raises(ValueError, match=r"invalid HTTP header|line without CRLF"):
+    with pytest.raises(InvalidHeaderValue):
+        Headers([*headers, ("X-Header", value)])
+    unchecked = Headers(headers)
+    unchecked.set_insecure("X-Header", value)
+    encoded = Request("/", unchecked).serialize()
+    # A bare LF ends the line early: it counts as an incomplete line.
+    with pytest.raises((ValueError, EOFError), match=r"invalid HTTP header|reading HTTP headers"):
         parse_request([encoded])
 
 
@@ -843,7 +843,8 @@ def test_connect_request_parses(proxy: Proxy, uri: WebSocketURI, user_agent: str
     request, rest = parse_request([prepare_connect_request(proxy, uri, user_agent)])
     assert rest == b""
     assert (request.method, request.protocol) == ("CONNECT", "HTTP/1.1")
-    assert request.headers["Host"] == request.path
+    # Host leaves out the default port of the scheme, as upstream does.
+    assert request.headers["Host"] == build_host(uri.host, uri.port, uri.secure)
     target = parse_uri(f"ws://{request.path}/")
     assert (target.host, target.port) == (uri.host, uri.port)
     assert request.headers.get_all("User-Agent") == ([] if user_agent is None else [user_agent])

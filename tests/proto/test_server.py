@@ -163,6 +163,76 @@ class TestReject:
         server.receive_eof()
         assert server.state is CLOSED
 
+    def test_junk_request_line(self) -> None:
+        # Upstream closes without a response; this server says why.
+        server = ServerProtocol()
+        server.receive_data(b"HELO relay.invalid\r\n\r\n")
+        assert server.events_received() == []
+        assert isinstance(server.handshake_exc, InvalidMessage)
+        assert (
+            str(server.handshake_exc.__cause__) == "invalid HTTP request line: HELO relay.invalid"
+        )
+        (data, eof) = server.data_to_send()
+        assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert data.endswith(b"invalid HTTP request line: HELO relay.invalid.\n")
+        assert eof == SEND_EOF
+
+    def test_http_2_0_request_line(self) -> None:
+        # Request.parse rejects it, as upstream's does.
+        server = ServerProtocol()
+        server.receive_data(request_bytes(request_line="GET /chat HTTP/2.0"))
+        assert server.events_received() == []
+        assert isinstance(server.handshake_exc, InvalidMessage)
+        assert str(server.handshake_exc.__cause__) == (
+            "unsupported protocol; expected HTTP/1.1 or HTTP/1.0: GET /chat HTTP/2.0"
+        )
+        (data, eof) = server.data_to_send()
+        assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert eof == SEND_EOF
+
+    def test_bare_lf(self) -> None:
+        # Like upstream, a line ending with a bare LF counts as incomplete:
+        # the server closes the connection without answering.
+        server = ServerProtocol()
+        server.receive_data(b"GET /chat HTTP/1.1\nHost: a\n\n")
+        assert isinstance(server.handshake_exc, InvalidMessage)
+        assert isinstance(server.handshake_exc.__cause__, EOFError)
+        assert server.data_to_send() == [SEND_EOF]
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            (b"HELO relay.invalid\r\n\r\n", "! no valid HTTP request"),
+            (b"GET /" + b"a" * 9000, "! request line too long"),
+            (request_bytes(("X-Big", "b" * 9000)), "! header fields too large"),
+            (request_bytes(*[("X-Header", "x")] * 200), "! header fields too large"),
+        ],
+    )
+    def test_unparsable_request_logged(
+        self, data: bytes, message: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        # Same debug messages as upstream, with the exception.
+        logger = logging.getLogger("test.server.unparsable")
+        logger.setLevel(logging.DEBUG)
+        with caplog.at_level(logging.DEBUG, logger="test.server.unparsable"):
+            ServerProtocol(logger=logger).receive_data(data)
+        (record,) = [r for r in caplog.records if r.getMessage().startswith("!")]
+        assert record.getMessage() == message
+        assert record.levelno == logging.DEBUG
+        assert record.exc_info is not None
+        # The response is logged like any other.
+        assert any(r.getMessage().startswith("> HTTP/1.1 4") for r in caplog.records)
+
+    def test_eof_logged(self, caplog: pytest.LogCaptureFixture) -> None:
+        logger = logging.getLogger("test.server.eof")
+        logger.setLevel(logging.DEBUG)
+        server = ServerProtocol(logger=logger)
+        with caplog.at_level(logging.DEBUG, logger="test.server.eof"):
+            server.receive_data(b"GET / HTTP/1.1\r\n")
+            server.receive_eof()
+        messages = [r.getMessage() for r in caplog.records]
+        assert "! no valid HTTP request" in messages
+
     def test_request_line_too_long(self) -> None:
         server = ServerProtocol()
         server.receive_data(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n")
@@ -196,7 +266,7 @@ class TestReject:
             request_bytes(request_line="POST /chat HTTP/1.1"),
             405,
             InvalidMethod,
-            "invalid HTTP method; expected GET; got POST",
+            "unsupported HTTP method: POST",
         )
         assert response.headers["Allow"] == "GET"
 
@@ -206,7 +276,7 @@ class TestReject:
             request_bytes(request_line="GET /chat HTTP/1.0"),
             505,
             InvalidProtocol,
-            "invalid HTTP protocol; expected HTTP/1.1; got HTTP/1.0",
+            "unsupported HTTP version: HTTP/1.0",
         )
 
     def test_missing_host(self) -> None:

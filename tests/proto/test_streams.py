@@ -7,6 +7,7 @@ from typing import TypeVar
 
 import pytest
 
+from websockets.exceptions import RequestLineTooLong, SecurityError
 from websockets.streams import StreamReader
 
 __all__: list[str] = []
@@ -65,6 +66,28 @@ class TestReadLine:
         reader.feed_data(b"s")
         with pytest.raises(RuntimeError, match="read 5 bytes, expected no more than 4 bytes"):
             next(gen)
+
+    def test_too_long_exc_type_with_newline(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam\n")
+        with pytest.raises(SecurityError) as exc_info:
+            run(reader.read_line(4, too_long_exc_type=SecurityError))
+        assert type(exc_info.value) is SecurityError
+        assert str(exc_info.value) == "read 5 bytes, expected no more than 4 bytes"
+
+    def test_too_long_exc_type_without_newline(self, reader: StreamReader) -> None:
+        # Passed positionally, as upstream's http11 does.
+        gen = reader.read_line(4, RequestLineTooLong)
+        reader.feed_data(b"spams")
+        with pytest.raises(RequestLineTooLong) as exc_info:
+            next(gen)
+        assert str(exc_info.value) == "read 5 bytes, expected no more than 4 bytes"
+
+    def test_too_long_exc_type_before_eof(self, reader: StreamReader) -> None:
+        # A line too long is reported as such even if the stream ended.
+        reader.feed_data(b"spams")
+        reader.feed_eof()
+        with pytest.raises(SecurityError, match="read 5 bytes"):
+            run(reader.read_line(4, too_long_exc_type=SecurityError))
 
     def test_eof_before_newline(self, reader: StreamReader) -> None:
         gen = reader.read_line(32)
@@ -160,6 +183,21 @@ class TestReadToEOF:
         reader.feed_eof()
         with pytest.raises(RuntimeError, match="read 8 bytes, expected no more than 4 bytes"):
             run(reader.read_to_eof(4))
+
+    def test_too_long_exc_type_before_eof(self, reader: StreamReader) -> None:
+        gen = reader.read_to_eof(4, too_long_exc_type=SecurityError)
+        reader.feed_data(b"spams")
+        with pytest.raises(SecurityError) as exc_info:
+            next(gen)
+        assert type(exc_info.value) is SecurityError
+        assert str(exc_info.value) == "read 5 bytes, expected no more than 4 bytes"
+
+    def test_too_long_exc_type_at_eof(self, reader: StreamReader) -> None:
+        # Passed positionally, as upstream's http11 does.
+        reader.feed_data(b"spameggs")
+        reader.feed_eof()
+        with pytest.raises(SecurityError, match="read 8 bytes, expected no more than 4 bytes"):
+            run(reader.read_to_eof(4, SecurityError))
 
 
 class TestAtEOF:

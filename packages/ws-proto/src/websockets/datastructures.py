@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any, Protocol, Union, cast
+
+from .exceptions import InvalidHeaderFormat, InvalidHeaderValue
 
 __all__ = [
     "Headers",
@@ -28,6 +31,16 @@ class MultipleValuesError(LookupError):
         return super().__str__()
 
 
+# field-name = token (RFC 9110, section 5.1), spelled out in ASCII so that
+# non-ASCII letters never match.
+_NAME_RE = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+
+# Characters of a field-value (RFC 9110, section 5.5): HTAB, SP, VCHAR and
+# obs-text, which ISO-8859-1 maps to U+0080-U+00FF. Above all, no CR nor LF,
+# which would let a value inject headers or a body in a message.
+_VALUE_RE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
 class Headers(MutableMapping[str, str]):
     """Case-insensitive multi-dict of HTTP headers.
 
@@ -46,6 +59,22 @@ class Headers(MutableMapping[str, str]):
     ``Headers`` accepts the same arguments as :class:`dict`: another
     ``Headers``, a mapping, an iterable of ``(name, value)`` pairs, or
     keyword arguments.
+
+    Adding a header checks it, so that a value coming from user input can't
+    smuggle another header or a body into a message: the name must be a
+    token (:rfc:`9110#section-5.1`) and the value may only contain tabs,
+    spaces, visible ASCII characters and U+0080 to U+00FF
+    (:rfc:`9110#section-5.5`). In particular, CR and LF are rejected.
+
+    Headers are serialized as ISO-8859-1, which maps each of these characters
+    to one byte, and parsed back the same way, so that values round-trip. HTTP
+    has no standard way of sending other characters; to send UTF-8, encode
+    it yourself: ``value.encode().decode("iso-8859-1")``, and decode received
+    values with ``value.encode("iso-8859-1").decode()``.
+
+    Raises:
+        InvalidHeaderFormat: If a name isn't a token.
+        InvalidHeaderValue: If a value contains a forbidden character.
 
     """
 
@@ -72,8 +101,15 @@ class Headers(MutableMapping[str, str]):
         return copy
 
     def serialize(self) -> bytes:
-        """Serialize headers as in an HTTP message, ending with an empty line."""
-        return str(self).encode()
+        """Serialize headers as in an HTTP message, ending with an empty line.
+
+        Raises:
+            UnicodeEncodeError: If a header added with :meth:`set_insecure`
+                contains a character above U+00FF.
+
+        """
+        # parse_headers() decodes ISO-8859-1: encode the same to round-trip.
+        return str(self).encode("iso-8859-1")
 
     def _values(self, key: str) -> list[str]:
         lower = key.lower()
@@ -112,6 +148,21 @@ class Headers(MutableMapping[str, str]):
         raise MultipleValuesError(key)
 
     def __setitem__(self, key: str, value: str) -> None:
+        """Add a header, after checking its name and value.
+
+        Raises:
+            InvalidHeaderFormat: If ``key`` isn't a token.
+            InvalidHeaderValue: If ``value`` contains a character other than
+                tab, space, visible ASCII and U+0080 to U+00FF.
+
+        """
+        if not _NAME_RE.fullmatch(key):
+            pos = next((i for i, c in enumerate(key) if not _NAME_RE.fullmatch(c)), 0)
+            raise InvalidHeaderFormat(key, "expected token", key, pos)
+        # Like upstream, check str(value), so that values such as integers
+        # keep working, and store the value as given.
+        if not _VALUE_RE.fullmatch(str(value)):
+            raise InvalidHeaderValue(key, value)
         self._list.append((key, value))
 
     def __delitem__(self, key: str) -> None:
@@ -172,6 +223,22 @@ class Headers(MutableMapping[str, str]):
         """Return an iterator of all ``(name, value)`` pairs, in order,
         with names in their original case."""
         return iter(self._list)
+
+    def set_insecure(self, key: str, value: str) -> None:
+        """Add a header without checking its name nor its value.
+
+        Unlike ``headers[key] = value``, this accepts anything, including CR
+        and LF: use it only for names and values that were checked already,
+        such as headers received and parsed, or that must be sent as they
+        are. Never use it for untrusted input. A value with characters above
+        U+00FF makes :meth:`serialize` fail.
+
+        Args:
+            key: Header name.
+            value: Header value.
+
+        """
+        self._list.append((key, value))
 
 
 class SupportsKeysAndGetItem(Protocol):  # pragma: no cover

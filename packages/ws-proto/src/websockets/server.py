@@ -560,17 +560,25 @@ class ServerProtocol(Protocol):
     def _reject_unparsable(self, exc: Exception) -> None:
         """Answer a request that can't be parsed, then close the connection."""
         status: http.HTTPStatus | None
-        if isinstance(exc, EOFError):
-            status = None  # the client went away: there's no one to answer
-        elif isinstance(exc, RequestLineTooLong):
+        if isinstance(exc, RequestLineTooLong):
+            if self.debug:
+                self.logger.debug("! request line too long", exc_info=exc)
             status = http.HTTPStatus.REQUEST_URI_TOO_LONG
         elif isinstance(exc, (HeaderLineTooLong, TooManyHeaders)):
+            if self.debug:
+                self.logger.debug("! header fields too large", exc_info=exc)
             status = http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
         else:
-            status = http.HTTPStatus.BAD_REQUEST
-        if status is not None:
+            if self.debug:
+                self.logger.debug("! no valid HTTP request", exc_info=exc)
+            # EOFError: the client went away or sent a line ending with a
+            # bare LF; there's no one to answer, or no one worth answering.
+            status = None if isinstance(exc, EOFError) else http.HTTPStatus.BAD_REQUEST
+        if status is None:
+            self.send_eof()
+            self.parser = self.discard()
+            next(self.parser)  # run up to the first yield
+        else:
+            # send_response() closes the connection too, as status isn't 101.
             response = self.reject(status, f"Failed to open a WebSocket connection: {exc}.\n")
-            self.writes.append(response.serialize())
-        self.send_eof()
-        self.parser = self.discard()
-        next(self.parser)  # run up to the first yield
+            self.send_response(response)

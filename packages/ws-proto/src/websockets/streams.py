@@ -52,15 +52,24 @@ class StreamReader:
         self.payload_filled = 0
         self.payload_view: memoryview | None = None
 
-    def read_line(self, m: int) -> Generator[None, None, bytes]:
+    def read_line(
+        self,
+        m: int,
+        too_long_exc_type: type[Exception] = RuntimeError,
+    ) -> Generator[None, None, bytes]:
         """Read a line ending with ``\\n``, which is included.
 
         Args:
             m: Maximum length of the line, in bytes, ``\\n`` included.
+            too_long_exc_type: Exception to raise when the line exceeds
+                ``m`` bytes; :exc:`RuntimeError` by default. HTTP parsers pass
+                a :exc:`~websockets.exceptions.SecurityError`.
 
         Raises:
             EOFError: If the stream ends before a ``\\n``.
-            RuntimeError: If the line exceeds ``m`` bytes.
+            RuntimeError: If the line exceeds ``m`` bytes; an instance of
+                ``too_long_exc_type``, precisely. This is raised as soon as
+                more than ``m`` bytes without ``\\n`` are buffered.
 
         """
         start = 0  # where to resume scanning for b"\n"
@@ -70,12 +79,12 @@ class StreamReader:
                 break
             start = len(self.buffer)
             if start > m:
-                raise RuntimeError(f"read {start} bytes, expected no more than {m} bytes")
+                raise too_long_exc_type(f"read {start} bytes, expected no more than {m} bytes")
             if self.eof:
                 raise EOFError(f"stream ends after {start} bytes, before end of line")
             yield
         if end > m:
-            raise RuntimeError(f"read {end} bytes, expected no more than {m} bytes")
+            raise too_long_exc_type(f"read {end} bytes, expected no more than {m} bytes")
         line = bytes(self.buffer[:end])
         del self.buffer[:end]
         return line
@@ -113,24 +122,36 @@ class StreamReader:
         del self.buffer[:m]
         return data
 
-    def read_to_eof(self, m: int) -> Generator[None, None, bytes]:
+    def read_to_eof(
+        self,
+        m: int,
+        too_long_exc_type: type[Exception] = RuntimeError,
+    ) -> Generator[None, None, bytes]:
         """Read every byte until the end of the stream.
 
         Args:
             m: Maximum number of bytes, to bound memory.
+            too_long_exc_type: Exception to raise when the stream holds more
+                than ``m`` bytes; :exc:`RuntimeError` by default. HTTP parsers
+                pass a :exc:`~websockets.exceptions.SecurityError`.
 
         Raises:
-            RuntimeError: If the stream holds more than ``m`` bytes.
+            RuntimeError: If the stream holds more than ``m`` bytes; an
+                instance of ``too_long_exc_type``, precisely.
 
         """
         while not self.eof:
             if len(self.buffer) > m:
-                raise RuntimeError(
+                raise too_long_exc_type(
                     f"read {len(self.buffer)} bytes, expected no more than {m} bytes"
                 )
             yield
+        # Unlike upstream, check again once the end was fed: the last chunk
+        # of data may have pushed the stream over the limit.
         if len(self.buffer) > m:
-            raise RuntimeError(f"read {len(self.buffer)} bytes, expected no more than {m} bytes")
+            raise too_long_exc_type(
+                f"read {len(self.buffer)} bytes, expected no more than {m} bytes"
+            )
         data = bytes(self.buffer)
         del self.buffer[:]
         return data
