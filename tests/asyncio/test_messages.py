@@ -7,8 +7,9 @@ import tracemalloc
 import unittest
 from unittest.mock import Mock
 
-from websockets.asyncio.messages import Assembler
-from websockets.exceptions import ConcurrencyError
+from websockets import _assembly
+from websockets.asyncio.messages import Assembler, SimpleQueue
+from websockets.exceptions import ConcurrencyError, TooManyFragments
 from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
 
 from .utils import AsyncTestCase
@@ -418,3 +419,123 @@ class AssemblerArgumentsTests(unittest.TestCase):
         self.assertTrue(assembler.paused)
         assembler._pop()
         self.assertFalse(assembler.paused)
+
+
+class MaxFragmentsTests(AsyncTestCase):
+    """WEBSOCKETS_MAX_FRAGMENTS, patched where the assemblers read it."""
+
+    def setUp(self) -> None:
+        patcher = unittest.mock.patch.object(_assembly, "MAX_FRAGMENTS", 3)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.assembler = Assembler()
+
+    def put_message(self, fragments: int) -> None:
+        self.assembler.put(Frame(OP_TEXT, b"a", fin=False))
+        for _ in range(fragments - 2):
+            self.assembler.put(Frame(OP_CONT, b"b", fin=False))
+        self.assembler.put(Frame(OP_CONT, b"c"))
+
+    async def test_get_too_many_fragments(self) -> None:
+        self.put_message(4)
+        self.assembler.put(Frame(OP_TEXT, b"next"))
+        # get_ready() takes the first fragment; get() raises on the fourth.
+        self.assertIsNone(self.assembler.get_ready())
+        with self.assertRaisesRegex(TooManyFragments, "exceeds limit of 3 frames"):
+            await self.assembler.get()
+        # The rest of that message is dropped.
+        self.assertEqual(await self.assembler.get(), "next")
+
+    async def test_get_at_fragment_limit(self) -> None:
+        self.put_message(3)
+        self.put_message(3)
+        self.assertEqual(await self.assembler.get(), "abc")
+        self.assertEqual(await self.assembler.get(), "abc")
+
+    async def test_get_raises_before_the_message_ends(self) -> None:
+        for _ in range(4):
+            self.assembler.put(Frame(OP_TEXT, b"a", fin=False))
+        with self.assertRaises(TooManyFragments):
+            await self.assembler.get()
+
+    async def test_get_iter_isnt_limited(self) -> None:
+        self.put_message(5)
+        fragments = [fragment async for fragment in self.assembler.get_iter()]
+        self.assertEqual(fragments, ["a", "b", "b", "b", "c"])
+
+
+class SimpleQueueTests(AsyncTestCase):
+    def setUp(self) -> None:
+        self.queue: SimpleQueue[int] = SimpleQueue()
+
+    async def test_put_then_get(self) -> None:
+        self.queue.put(1)
+        self.queue.put(2)
+        self.assertEqual(len(self.queue), 2)
+        self.assertEqual([await self.queue.get(), await self.queue.get()], [1, 2])
+        self.assertEqual(len(self.queue), 0)
+
+    async def test_get_waits_for_put(self) -> None:
+        getter = asyncio.create_task(self.queue.get())
+        await asyncio.sleep(0)
+        self.assertFalse(getter.done())
+        self.queue.put(3)
+        self.assertEqual(await getter, 3)
+        self.assertIsNone(self.queue.get_waiter)
+
+    async def test_get_non_blocking(self) -> None:
+        with self.assertRaisesRegex(EOFError, "stream of frames ended"):
+            await self.queue.get(block=False)
+        self.queue.put(4)
+        self.assertEqual(await self.queue.get(block=False), 4)
+
+    async def test_get_concurrently(self) -> None:
+        getter = asyncio.create_task(self.queue.get())
+        await asyncio.sleep(0)
+        with self.assertRaisesRegex(AssertionError, "cannot call get\\(\\) concurrently"):
+            await self.queue.get()
+        self.queue.put(5)
+        self.assertEqual(await getter, 5)
+
+    async def test_cancelled_get(self) -> None:
+        getter = asyncio.create_task(self.queue.get())
+        await asyncio.sleep(0)
+        getter.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await getter
+        self.assertIsNone(self.queue.get_waiter)
+        self.queue.put(6)
+        self.assertEqual(await self.queue.get(), 6)
+
+    async def test_put_back(self) -> None:
+        self.queue.put(3)
+        self.queue.put_back([1, 2])
+        self.assertEqual(list(self.queue.queue), [1, 2, 3])
+        self.queue.put_back([])
+        self.assertEqual(len(self.queue), 3)
+
+    async def test_put_back_while_get_waits(self) -> None:
+        getter = asyncio.create_task(self.queue.get())
+        await asyncio.sleep(0)
+        with self.assertRaisesRegex(
+            AssertionError, "cannot put_back\\(\\) while get\\(\\) is running"
+        ):
+            self.queue.put_back([1])
+        self.queue.put(7)
+        self.assertEqual(await getter, 7)
+
+    async def test_abort_wakes_get(self) -> None:
+        getter = asyncio.create_task(self.queue.get())
+        await asyncio.sleep(0)
+        self.queue.abort()
+        self.queue.abort()
+        with self.assertRaisesRegex(EOFError, "stream of frames ended"):
+            await getter
+        # Later gets work as usual.
+        self.queue.put(8)
+        self.assertEqual(await self.queue.get(), 8)
+
+    async def test_abort_without_get(self) -> None:
+        self.queue.abort()
+        self.queue.put(9)
+        self.assertEqual(await self.queue.get(), 9)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import collections
+import functools
 import gc
+import os
+import subprocess
+import sys
 import weakref
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from websockets import _assembly
 from websockets._assembly import _COMPACT, _LARGE, FrameQueue
+from websockets.exceptions import TooManyFragments
 from websockets.frames import Frame, Opcode
 
 
@@ -184,3 +190,56 @@ def test_queue_matches_a_deque(operations: list[int | None]) -> None:
         assert len(queue) == len(model)
         assert len(queue._queue) <= max(2 * len(model), _COMPACT) + 1
     assert waiting(queue) == list(model)
+
+
+class TestMaxFragments:
+    """WEBSOCKETS_MAX_FRAGMENTS limits the fragments of a message read whole."""
+
+    def test_no_limit_by_default(self) -> None:
+        # Read at import: check in a fresh interpreter, with and without it.
+        code = "import websockets._assembly as a; print(a.MAX_FRAGMENTS)"
+        env = {k: v for k, v in os.environ.items() if k != "WEBSOCKETS_MAX_FRAGMENTS"}
+        run = functools.partial(subprocess.run, [sys.executable, "-c", code], check=True)
+        assert run(env=env, capture_output=True, text=True).stdout == "None\n"
+        env["WEBSOCKETS_MAX_FRAGMENTS"] = "7"
+        assert run(env=env, capture_output=True, text=True).stdout == "7\n"
+
+    def test_collect_raises_beyond_limit(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 3)
+        queue, _ = make_queue(high=None)
+        for _ in range(3):
+            queue._collect(b"x")
+        with pytest.raises(TooManyFragments, match="exceeds limit of 3 frames"):
+            queue._collect(b"x")
+        # The message is dropped up to its final frame.
+        assert queue._chunks == [] and queue._text is None
+        for frame in [text(fin=False), text(fin=True), text(b"next")]:
+            queue._enqueue(frame)
+        assert queue._pop() == text(b"next")
+
+    def test_final_fragment_beyond_limit_skips_nothing(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 1)
+        queue, _ = make_queue(high=None)
+        queue._collect(b"x")
+        with pytest.raises(TooManyFragments):
+            queue._collect(b"x", fin=True)
+        queue._enqueue(text(b"next"))
+        assert queue._pop() == text(b"next")
+
+    def test_join_resets_the_count(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 2)
+        queue, _ = make_queue(high=None)
+        for _ in range(3):
+            queue._collect(b"x")
+            queue._collect(b"y", fin=True)
+            assert queue._join() == b"xy"
+
+    def test_zero_limits_fragmented_messages_only(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # The first fragment never raises: get_ready() collects it alone.
+        monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 0)
+        queue, _ = make_queue(high=None)
+        queue._collect(b"x")
+        with pytest.raises(TooManyFragments, match="exceeds limit of 0 frames"):
+            queue._collect(b"x", fin=True)

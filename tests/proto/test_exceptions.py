@@ -37,6 +37,7 @@ from websockets.exceptions import (
     RequestLineTooLong,
     SecurityError,
     StatusLineTooLong,
+    TooManyFragments,
     TooManyHeaders,
     WebSocketException,
 )
@@ -86,8 +87,8 @@ STR_CASES: list[tuple[WebSocketException, str]] = [
         InvalidMessage("did not receive a valid HTTP request"),
         "did not receive a valid HTTP request",
     ),
-    (InvalidMethod("POST"), "invalid HTTP method; expected GET; got POST"),
-    (InvalidProtocol("HTTP/1.0"), "invalid HTTP protocol; expected HTTP/1.1; got HTTP/1.0"),
+    (InvalidMethod("POST"), "unsupported HTTP method: POST"),
+    (InvalidProtocol("HTTP/1.0"), "unsupported HTTP version: HTTP/1.0"),
     (
         InvalidStatus(Response(403, "Forbidden", Headers())),
         "server rejected WebSocket connection: HTTP 403",
@@ -121,7 +122,8 @@ STR_CASES: list[tuple[WebSocketException, str]] = [
         "invalid value for parameter server_max_window_bits: 7",
     ),
     (ProtocolError("invalid opcode: 0x3"), "invalid opcode: 0x3"),
-    (PayloadTooBig(2000, 1000), "frame of 2000 bytes exceeds limit of 1000 bytes"),
+    (PayloadTooBig(2000, 1000), "frame with 2000 bytes exceeds limit of 1000 bytes"),
+    (TooManyFragments(4096), "fragmented message exceeds limit of 4096 frames"),
     (InvalidState("connection is closed"), "connection is closed"),
     (
         ConcurrencyError("cannot call recv while another coroutine is already running recv"),
@@ -176,6 +178,7 @@ HIERARCHY: list[tuple[type[Exception], tuple[type[BaseException], ...]]] = [
     (InvalidParameterValue, (NegotiationError,)),
     (ProtocolError, (WebSocketException,)),
     (PayloadTooBig, (WebSocketException,)),
+    (TooManyFragments, (WebSocketException,)),
     (InvalidState, (WebSocketException, AssertionError)),
     (ConcurrencyError, (WebSocketException, RuntimeError)),
 ]
@@ -250,54 +253,81 @@ class TestConnectionClosed:
         with pytest.raises(AssertionError):
             ConnectionClosed(rcvd, sent, rcvd_then_sent)
 
+    # code and reason are deprecated, with upstream's warnings.
+    CODE_WARNING = (
+        "ConnectionClosed.code is deprecated; use Protocol.close_code or ConnectionClosed.rcvd.code"
+    )
+    REASON_WARNING = (
+        "ConnectionClosed.reason is deprecated; "
+        "use Protocol.close_reason or ConnectionClosed.rcvd.reason"
+    )
+
     def test_code_and_reason_received(self) -> None:
         exc = ConnectionClosed(GOING_AWAY, OK, True)
-        assert exc.code == 1001
-        assert exc.reason == "bye"
+        with pytest.warns(DeprecationWarning) as record:
+            assert exc.code == 1001
+            assert exc.reason == "bye"
+        assert [str(w.message) for w in record] == [self.CODE_WARNING, self.REASON_WARNING]
 
     def test_code_and_reason_private_use(self) -> None:
         exc = ConnectionClosedError(Close(4321, "custom"), None)
-        assert exc.code == 4321
-        assert exc.reason == "custom"
+        with pytest.warns(DeprecationWarning, match="ConnectionClosed.code is deprecated"):
+            assert exc.code == 4321
+        with pytest.warns(DeprecationWarning, match="ConnectionClosed.reason is deprecated"):
+            assert exc.reason == "custom"
 
     @pytest.mark.parametrize("sent", [None, OK])
     def test_code_and_reason_none_received(self, sent: Close | None) -> None:
         exc = ConnectionClosedError(None, sent)
-        assert exc.code == 1006
-        assert exc.code == CloseCode.ABNORMAL_CLOSURE
-        assert exc.reason == ""
+        with pytest.warns(DeprecationWarning) as record:
+            assert exc.code == 1006
+            assert exc.code == CloseCode.ABNORMAL_CLOSURE
+            assert exc.reason == ""
+        assert [str(w.message) for w in record] == [
+            self.CODE_WARNING,
+            self.CODE_WARNING,
+            self.REASON_WARNING,
+        ]
 
 
 class TestPayloadTooBig:
     def test_frame(self) -> None:
         exc = PayloadTooBig(2000, 1000)
-        assert str(exc) == "frame of 2000 bytes exceeds limit of 1000 bytes"
+        assert str(exc) == "frame with 2000 bytes exceeds limit of 1000 bytes"
         assert (exc.size, exc.max_size, exc.current_size, exc.message) == (2000, 1000, None, None)
+        assert exc.args == (2000, 1000)
 
     def test_message_with_current_size(self) -> None:
-        exc = PayloadTooBig(600, 1000, 500)
-        assert str(exc) == "message of at least 1100 bytes exceeds limit of 1000 bytes"
-        assert (exc.size, exc.current_size) == (1100, 500)
+        # max_size is what's left of the limit for the frame; with the bytes
+        # read before, it becomes the limit for the whole message.
+        exc = PayloadTooBig(600, 500, 500)
+        assert (
+            str(exc) == "frame with 600 bytes after reading 500 bytes exceeds limit of 1000 bytes"
+        )
+        assert (exc.size, exc.max_size, exc.current_size) == (600, 1000, 500)
+        assert exc.args == (600, 500, 500)
 
     def test_set_current_size_later(self) -> None:
-        exc = PayloadTooBig(600, 1000)
+        exc = PayloadTooBig(600, 500)
         exc.set_current_size(500)
-        assert str(exc) == "message of at least 1100 bytes exceeds limit of 1000 bytes"
-        assert (exc.size, exc.current_size) == (1100, 500)
+        assert (
+            str(exc) == "frame with 600 bytes after reading 500 bytes exceeds limit of 1000 bytes"
+        )
+        assert (exc.size, exc.max_size, exc.current_size) == (600, 1000, 500)
 
     def test_set_current_size_none(self) -> None:
         exc = PayloadTooBig(2000, 1000)
         exc.set_current_size(None)
-        assert str(exc) == "frame of 2000 bytes exceeds limit of 1000 bytes"
+        assert str(exc) == "frame with 2000 bytes exceeds limit of 1000 bytes"
         assert exc.current_size is None
 
     def test_current_size_zero(self) -> None:
         exc = PayloadTooBig(2000, 1000, 0)
-        assert str(exc) == "frame of 2000 bytes exceeds limit of 1000 bytes"
-        assert (exc.size, exc.current_size) == (2000, 0)
+        assert str(exc) == "frame with 2000 bytes after reading 0 bytes exceeds limit of 1000 bytes"
+        assert (exc.size, exc.max_size, exc.current_size) == (2000, 1000, 0)
 
     def test_set_current_size_twice(self) -> None:
-        exc = PayloadTooBig(600, 1000, 500)
+        exc = PayloadTooBig(600, 500, 500)
         with pytest.raises(AssertionError, match="current size was set already"):
             exc.set_current_size(100)
 
@@ -307,19 +337,31 @@ class TestPayloadTooBig:
         assert exc.size is None
 
     def test_unknown_size_with_current_size(self) -> None:
-        exc = PayloadTooBig(None, 1000)
+        exc = PayloadTooBig(None, 500)
         exc.set_current_size(500)
-        assert str(exc) == "message exceeds limit of 1000 bytes"
-        assert (exc.size, exc.current_size) == (None, 500)
+        assert str(exc) == "frame after reading 500 bytes exceeds limit of 1000 bytes"
+        assert (exc.size, exc.max_size, exc.current_size) == (None, 1000, 500)
 
-    def test_message_string(self) -> None:
-        exc = PayloadTooBig("over size limit (2000 > 1000 bytes)")
+    def test_message_string_is_deprecated(self) -> None:
+        with pytest.warns(DeprecationWarning) as record:
+            exc = PayloadTooBig("over size limit (2000 > 1000 bytes)")
+        assert [str(w.message) for w in record] == [
+            "PayloadTooBig(message) is deprecated; change to PayloadTooBig(size, max_size)"
+        ]
         assert str(exc) == "over size limit (2000 > 1000 bytes)"
-        assert (exc.message, exc.size, exc.max_size) == (
-            "over size limit (2000 > 1000 bytes)",
-            None,
-            None,
-        )
+        assert exc.message == "over size limit (2000 > 1000 bytes)"
+        assert exc.args == ("over size limit (2000 > 1000 bytes)",)
+
+
+class TestTooManyFragments:
+    def test_str_repr_args(self) -> None:
+        exc = TooManyFragments(5)
+        assert str(exc) == "fragmented message exceeds limit of 5 frames"
+        assert repr(exc) == "TooManyFragments('fragmented message exceeds limit of 5 frames')"
+        assert exc.args == ("fragmented message exceeds limit of 5 frames",)
+
+    def test_exported(self) -> None:
+        assert "TooManyFragments" in exceptions.__all__
 
 
 class TestAttributes:

@@ -27,6 +27,7 @@ from websockets.frames import (
     CloseCode,
     Frame,
     Opcode,
+    is_utf8_fragment,
     parse_header,
 )
 from websockets.streams import StreamReader
@@ -304,7 +305,9 @@ class TestParse:
             start_parse(header, mask=mask, max_size=length - 1)
         assert exc_info.value.size == length
         assert exc_info.value.max_size == length - 1
-        assert str(exc_info.value) == f"frame of {length} bytes exceeds limit of {length - 1} bytes"
+        assert str(exc_info.value) == (
+            f"frame with {length} bytes exceeds limit of {length - 1} bytes"
+        )
 
     def test_max_size_reached(self) -> None:
         assert parse(b"\x82\x06abcdef", mask=False, max_size=6).data == b"abcdef"
@@ -838,3 +841,44 @@ class TestProperties:
     def test_close_round_trip(self, code: int, reason: str) -> None:
         close = Close(code, reason)
         assert Close.parse(close.serialize()) == close
+
+
+class TestIsUtf8Fragment:
+    # (data, must_start_clean, must_end_clean) -> result, as upstream 17.4.
+    @pytest.mark.parametrize(
+        ("data", "start_clean", "end_clean", "expected"),
+        [
+            (b"", True, True, True),
+            (b"caf\xc3\xa9", True, True, True),
+            (b"\t\r\n", True, True, True),
+            # Cut in the middle of a character, at either end.
+            (b"\xa9abc", False, False, True),
+            (b"\xa9abc", True, False, False),
+            (b"abc\xe2\x82", False, False, True),
+            (b"abc\xe2\x82", False, True, False),
+            (b"\x9f\x98\x80", False, True, True),
+            (b"\xa9", True, False, True),
+            (b"\xa9\xa9", True, False, False),
+            (b"\x80\x80\x80\x80", False, False, True),
+            (b"\x80\x80\x80\x80a", False, False, False),
+            # Incomplete sequences are checked loosely, complete ones strictly.
+            (b"abc\xc0", False, False, True),
+            (b"abc\xc0\x80", False, False, False),
+            (b"abc\xed\xa0", False, False, True),
+            (b"abc\xed\xa0\x80", False, False, False),
+            (b"abc\xf8", False, False, False),
+            (b"\xff", False, False, False),
+            # Control characters and a few others aren't text.
+            (b"a\x00", True, True, False),
+            (b"\x7f", True, True, False),
+            (b"a\xc2\xa0a", True, True, False),
+            (b"\xee\x80\x80", True, True, True),
+        ],
+    )
+    def test_cases(self, data: bytes, start_clean: bool, end_clean: bool, expected: bool) -> None:
+        assert is_utf8_fragment(data, start_clean, end_clean) is expected
+
+    def test_defaults(self) -> None:
+        assert is_utf8_fragment(b"\xa9abc\xc3")
+        assert not is_utf8_fragment(b"\xa9abc\xc3", must_start_clean=True)
+        assert not is_utf8_fragment(b"\xa9abc\xc3", must_end_clean=True)

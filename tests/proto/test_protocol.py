@@ -235,7 +235,8 @@ class TestReceiveData:
         assert len(s.events_received()) == count - 1
         close = assert_failed(s, CloseCode.MESSAGE_TOO_BIG)
         assert (
-            close.reason == f"message of at least {count} bytes exceeds limit of {count - 1} bytes"
+            close.reason
+            == f"frame with 1 bytes after reading {count - 1} bytes exceeds limit of {count - 1} bytes"
         )
 
     def test_receive_data_after_eof(self) -> None:
@@ -329,7 +330,7 @@ class TestMaxSize:
         # Only the header of a 64-bit-length frame: nothing is buffered.
         s.receive_data(to_server(Opcode.BINARY, b"", length=2**40)[:10])
         close = assert_failed(s, CloseCode.MESSAGE_TOO_BIG)
-        assert close.reason == f"frame of {2**40} bytes exceeds limit of 100 bytes"
+        assert close.reason == f"frame with {2**40} bytes exceeds limit of 100 bytes"
         assert isinstance(s.parser_exc, PayloadTooBig)
 
     def test_message_over_limit(self) -> None:
@@ -337,7 +338,9 @@ class TestMaxSize:
         s.receive_data(to_server(Opcode.TEXT, b"x" * 60, fin=False))
         s.receive_data(to_server(Opcode.CONT, b"x" * 41))
         close = assert_failed(s, CloseCode.MESSAGE_TOO_BIG)
-        assert close.reason == "message of at least 101 bytes exceeds limit of 100 bytes"
+        assert (
+            close.reason == "frame with 41 bytes after reading 60 bytes exceeds limit of 100 bytes"
+        )
 
     def test_limit_resets_between_messages(self) -> None:
         s = Protocol(SERVER, max_size=100)
@@ -360,7 +363,7 @@ class TestMaxSize:
         assert len(s.events_received()) == 100
         s.receive_data(to_server(Opcode.BINARY, b"x" * 11))
         close = assert_failed(s, CloseCode.MESSAGE_TOO_BIG)
-        assert close.reason == "frame of 11 bytes exceeds limit of 10 bytes"
+        assert close.reason == "frame with 11 bytes exceeds limit of 10 bytes"
 
     def test_control_frames_ignore_message_limit(self) -> None:
         s = Protocol(SERVER, max_size=(10, None))

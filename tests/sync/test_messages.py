@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from websockets.exceptions import ConcurrencyError
+from websockets import _assembly
+from websockets.exceptions import ConcurrencyError, TooManyFragments
 from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
 from websockets.sync._hub import WakeGate
 from websockets.sync.messages import Assembler
@@ -265,6 +266,50 @@ def test_pause_and_resume() -> None:
     assert not assembler.paused
 
 
+def test_low_water_mark_none_resumes_on_get_and_get_iter() -> None:
+    # low=None defaults to high // 4, as in upstream; both readers resume.
+    def get(assembler: Assembler) -> object:
+        return assembler.get()
+
+    def get_iter(assembler: Assembler) -> object:
+        return "".join(str(fragment) for fragment in assembler.get_iter())
+
+    for read in [get, get_iter]:
+        pause, resume = unittest.mock.Mock(), unittest.mock.Mock()
+        assembler = Assembler(4, None, pause=pause, resume=resume)
+        for index in range(6):
+            assembler.put(text(str(index)))
+        pause.assert_called_once_with()
+        assert [read(assembler) for _ in range(4)] == ["0", "1", "2", "3"]
+        resume.assert_not_called()
+        assert read(assembler) == "4"
+        resume.assert_called_once_with()
+        assert not assembler.paused
+
+
+def test_close_while_paused_resumes() -> None:
+    pause, resume = unittest.mock.Mock(), unittest.mock.Mock()
+    assembler = Assembler(4, None, pause=pause, resume=resume)
+    for index in range(6):
+        assembler.put(text(str(index)))
+    assert assembler.paused
+    assembler.close()
+    resume.assert_called_once_with()
+    assert not assembler.paused
+    # Frames already queued can still be read, without resuming again.
+    assert assembler.get() == "0"
+    assembler.close()
+    resume.assert_called_once_with()
+
+
+def test_close_while_not_paused_does_not_resume() -> None:
+    resume = unittest.mock.Mock()
+    assembler = Assembler(4, None, resume=resume)
+    assembler.put(text("0"))
+    assembler.close()
+    resume.assert_not_called()
+
+
 def test_default_low_water_mark() -> None:
     assembler = Assembler(16)
     assert (assembler.high, assembler.low) == (16, 4)
@@ -376,3 +421,40 @@ def test_gate_admission_ends_when_closed() -> None:
     join_thread(reader)
     assembler.close()
     assert gate.admit(lambda admission: True) is not None
+
+
+# WEBSOCKETS_MAX_FRAGMENTS
+
+
+def test_get_too_many_fragments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 3)
+    assembler = Assembler()
+    assembler.put(text("a", fin=False))
+    for _ in range(3):
+        assembler.put(cont("b", fin=False))
+    assembler.put(cont("c"))
+    assembler.put(text("next"))
+    # Raised as soon as the fourth fragment is read, like upstream.
+    with pytest.raises(TooManyFragments, match="fragmented message exceeds limit of 3 frames"):
+        assembler.get(timeout=0)
+    # The rest of that message is dropped.
+    assert assembler.get(timeout=0) == "next"
+
+
+def test_get_at_fragment_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 3)
+    assembler = Assembler()
+    for _ in range(2):
+        assembler.put(text("a", fin=False))
+        assembler.put(cont("b", fin=False))
+        assembler.put(cont("c"))
+        assert assembler.get(timeout=0) == "abc"
+
+
+def test_get_iter_isnt_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 1)
+    assembler = Assembler()
+    assembler.put(text("a", fin=False))
+    assembler.put(cont("b", fin=False))
+    assembler.put(cont("c"))
+    assert list(assembler.get_iter()) == ["a", "b", "c"]

@@ -27,6 +27,14 @@ every object in the list holds at least :data:`_LARGE` bytes, which keeps its
 overhead (about 40 bytes with the list's pointer) small next to the payload.
 An unfragmented message, the common case, is returned without a copy.
 
+Since reassembly costs little per fragment, the number of fragments of a
+message isn't limited by default. Setting the ``WEBSOCKETS_MAX_FRAGMENTS``
+environment variable sets a limit, read once at import, in
+:data:`MAX_FRAGMENTS`: reading a whole message made of more frames than that
+raises :exc:`~websockets.exceptions.TooManyFragments`, and the connection
+fails with close code 1009. Streaming a message fragment by fragment isn't
+limited: it doesn't hold the fragments.
+
 Once the closing handshake started, the connection must read until the
 peer's close frame arrives, even if the application left messages unread,
 and nobody will wait for more than a queue's worth of messages:
@@ -37,14 +45,29 @@ high-water mark, dropping data frames beyond it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from ._options import queue_limits
+from .exceptions import TooManyFragments
 from .frames import OP_CONT, Frame
 from .typing import BytesLike
 
-__all__ = ["FrameQueue"]
+__all__ = ["MAX_FRAGMENTS", "FrameQueue"]
+
+
+def _max_fragments() -> int | None:
+    value = os.environ.get("WEBSOCKETS_MAX_FRAGMENTS")
+    return None if value is None else int(value)
+
+
+MAX_FRAGMENTS = _max_fragments()
+"""Maximum number of frames of a message read whole; :obj:`None`, the
+default, means no limit.
+
+Set the ``WEBSOCKETS_MAX_FRAGMENTS`` environment variable, before importing
+websockets, to set a limit. Unfragmented messages are never limited."""
 
 _LARGE = 1024
 """Size from which the payload of a fragment is kept as is during reassembly,
@@ -123,6 +146,8 @@ class FrameQueue:
         # They survive an interrupted read, so the next read resumes there.
         self._text: bool | None = None
         self._chunks: list[BytesLike] = []
+        # Number of fragments collected, counted only when there's a limit.
+        self._fragments = 0
         # Last item of _chunks when small payloads are copied into it.
         self._small: bytearray | None = None
         # Whether to drop the rest of a message whose reading by get_iter()
@@ -173,8 +198,24 @@ class FrameQueue:
             self.paused = False
             self.resume()
 
-    def _collect(self, data: BytesLike) -> None:
-        """Add the payload of a fragment to the message being read."""
+    def _collect(self, data: BytesLike, fin: bool = False) -> None:
+        """Add the payload of a fragment to the message being read.
+
+        ``fin`` tells whether it's the last fragment of the message.
+
+        Raises:
+            TooManyFragments: If the message has more fragments than
+                :data:`MAX_FRAGMENTS`. The rest of the message is dropped.
+
+        """
+        if MAX_FRAGMENTS is not None:
+            self._fragments += 1
+            # Unfragmented messages are never limited, even by a limit of 0.
+            if self._fragments > MAX_FRAGMENTS and self._fragments > 1:
+                self._join()
+                self._text = None
+                self._skip = not fin
+                raise TooManyFragments(MAX_FRAGMENTS)
         if len(data) >= _LARGE:
             self._chunks.append(data)
             self._small = None
@@ -187,7 +228,7 @@ class FrameQueue:
     def _join(self) -> bytes:
         """Return the payload collected so far and forget it."""
         chunks = self._chunks
-        self._chunks, self._small = [], None
+        self._chunks, self._small, self._fragments = [], None, 0
         return b"".join(chunks)
 
     def _pop(self) -> Frame | None:

@@ -40,6 +40,7 @@ Hierarchy::
     │       └── InvalidParameterValue
     ├── ProtocolError
     ├── PayloadTooBig
+    ├── TooManyFragments
     ├── InvalidState
     └── ConcurrencyError
 
@@ -47,6 +48,7 @@ Hierarchy::
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -84,6 +86,7 @@ __all__ = [
     "RequestLineTooLong",
     "SecurityError",
     "StatusLineTooLong",
+    "TooManyFragments",
     "TooManyHeaders",
     "WebSocketException",
 ]
@@ -138,9 +141,16 @@ class ConnectionClosed(WebSocketException):
     def code(self) -> int:
         """Close code received from the peer; 1006 when none was received.
 
-        Prefer :attr:`rcvd`, which is :obj:`None` in that case.
+        Deprecated: emits a :exc:`DeprecationWarning`. Use :attr:`rcvd`,
+        which is :obj:`None` in that case, or the connection's ``close_code``.
 
         """
+        warnings.warn(
+            "ConnectionClosed.code is deprecated; "
+            "use Protocol.close_code or ConnectionClosed.rcvd.code",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if self.rcvd is None:
             return 1006  # CloseCode.ABNORMAL_CLOSURE, without importing frames
         return self.rcvd.code
@@ -149,9 +159,17 @@ class ConnectionClosed(WebSocketException):
     def reason(self) -> str:
         """Close reason received from the peer; empty when none was received.
 
-        Prefer :attr:`rcvd`, which is :obj:`None` in that case.
+        Deprecated: emits a :exc:`DeprecationWarning`. Use :attr:`rcvd`,
+        which is :obj:`None` in that case, or the connection's
+        ``close_reason``.
 
         """
+        warnings.warn(
+            "ConnectionClosed.reason is deprecated; "
+            "use Protocol.close_reason or ConnectionClosed.rcvd.reason",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if self.rcvd is None:
             return ""
         return self.rcvd.reason
@@ -294,7 +312,7 @@ class InvalidMethod(InvalidHandshake):
         self.method = method
 
     def __str__(self) -> str:
-        return f"invalid HTTP method; expected GET; got {self.method}"
+        return f"unsupported HTTP method: {self.method}"
 
 
 class InvalidProtocol(InvalidHandshake):
@@ -312,7 +330,7 @@ class InvalidProtocol(InvalidHandshake):
         self.protocol = protocol
 
     def __str__(self) -> str:
-        return f"invalid HTTP protocol; expected HTTP/1.1; got {self.protocol}"
+        return f"unsupported HTTP version: {self.protocol}"
 
 
 class InvalidStatus(InvalidHandshake):
@@ -481,11 +499,14 @@ class PayloadTooBig(WebSocketException):
 
     Args:
         size_or_message: Size of the frame that was too big, in bytes;
-            :obj:`None` when unknown (a plain message string is also
-            accepted, for compatibility).
-        max_size: The limit that was exceeded, in bytes.
+            :obj:`None` when unknown, e.g. when an extension stops decoding
+            as soon as the limit is exceeded. A plain message string is
+            deprecated: it emits a :exc:`DeprecationWarning`.
+        max_size: What was left of the limit for this frame, in bytes: the
+            whole limit for the first frame of a message.
         current_size: Bytes of the same message received before that frame,
-            if any; they count against the limit too.
+            in bytes, if any; :attr:`max_size` then becomes the limit for the
+            whole message.
 
     """
 
@@ -495,39 +516,66 @@ class PayloadTooBig(WebSocketException):
         max_size: int | None = None,
         current_size: int | None = None,
     ) -> None:
-        self.message: str | None = None
-        self.size: int | None = None
-        self.max_size = max_size
-        self.current_size: int | None = None
         if isinstance(size_or_message, str):
-            self.message = size_or_message
+            assert max_size is None and current_size is None
+            warnings.warn(  # the message form predates size and max_size
+                "PayloadTooBig(message) is deprecated; change to PayloadTooBig(size, max_size)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            self.message: str | None = size_or_message
         else:
-            self.size = size_or_message
+            self.message = None
+            self.size: int | None = size_or_message
+            """Size of the frame that was too big, in bytes, or :obj:`None`."""
+            assert max_size is not None
+            self.max_size: int = max_size
+            """Limit that was exceeded, in bytes."""
+            self.current_size: int | None = None
+            """Bytes of the message received before the frame, or :obj:`None`."""
             self.set_current_size(current_size)
 
     def set_current_size(self, current_size: int | None) -> None:
         """Record bytes of the same message received before the frame.
 
+        This turns :attr:`max_size` from what was left of the limit for the
+        frame into the limit for the whole message.
+
         Args:
-            current_size: Bytes received before the frame, in bytes.
+            current_size: Bytes received before the frame, in bytes;
+                :obj:`None` does nothing.
 
         """
         assert self.current_size is None, "current size was set already"
         if current_size is not None:
+            self.max_size += current_size
             self.current_size = current_size
-            if self.size is not None:
-                self.size += current_size
 
     def __str__(self) -> str:
         if self.message is not None:
             return self.message
-        # The size is unknown when an extension stops decompressing a frame
-        # as soon as it exceeds the limit.
-        if self.current_size:
-            what = "message" if self.size is None else f"message of at least {self.size} bytes"
-        else:
-            what = "frame" if self.size is None else f"frame of {self.size} bytes"
-        return f"{what} exceeds limit of {self.max_size} bytes"
+        text = "frame"
+        if self.size is not None:
+            text += f" with {self.size} bytes"
+        if self.current_size is not None:
+            text += f" after reading {self.current_size} bytes"
+        return f"{text} exceeds limit of {self.max_size} bytes"
+
+
+class TooManyFragments(WebSocketException):
+    """Raised when a fragmented message has more frames than the limit.
+
+    The peer misbehaved: the connection fails with close code 1009
+    (:rfc:`6455#section-7.4.1`). There's no limit unless the
+    ``WEBSOCKETS_MAX_FRAGMENTS`` environment variable sets one.
+
+    Args:
+        max_fragments: The limit that was exceeded, in frames.
+
+    """
+
+    def __init__(self, max_fragments: int) -> None:
+        super().__init__(f"fragmented message exceeds limit of {max_fragments} frames")
 
 
 class InvalidState(WebSocketException, AssertionError):

@@ -610,3 +610,77 @@ class Close:
         """
         if not (self.code in EXTERNAL_CLOSE_CODES or 3000 <= self.code < 5000):
             raise ProtocolError(f"invalid status code: {self.code}")
+
+
+# Characters that hardly ever occur in text: C0 controls other than tab, line
+# feed and carriage return, DEL, C1 controls, no-break space and soft hyphen.
+# Most of them are frequent in binary data.
+_NOT_TEXT = frozenset(
+    chr(code)
+    for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA1), 0xAD]
+)
+
+
+def _is_continuation(byte: int) -> bool:
+    return 0x80 <= byte <= 0xBF
+
+
+def _sequence_length(byte: int) -> int:
+    """Bytes of the UTF-8 sequence that a lead byte starts; 0 if it doesn't."""
+    if 0xC0 <= byte <= 0xDF:
+        return 2
+    if 0xE0 <= byte <= 0xEF:
+        return 3
+    if 0xF0 <= byte <= 0xF7:
+        return 4
+    return 0
+
+
+def is_utf8_fragment(
+    data: bytes,
+    must_start_clean: bool = False,
+    must_end_clean: bool = False,
+) -> bool:
+    """Guess whether data is a fragment of UTF-8 text.
+
+    It's a heuristic, for logging frames: data may be cut in the middle of a
+    character at either end, and looks like text if the rest decodes as
+    UTF-8 without control characters other than tab, line feed and carriage
+    return.
+
+    Args:
+        data: Bytes to look at.
+        must_start_clean: Whether ``data`` must start at the beginning of a
+            character; when :obj:`False`, up to 3 leading continuation bytes
+            are ignored.
+        must_end_clean: Whether ``data`` must end at the end of a character;
+            when :obj:`False`, an incomplete sequence at the end is ignored.
+
+    Returns:
+        :obj:`True` if ``data`` looks like a fragment of text.
+
+    """
+    data = bytes(data)
+    start, end = 0, len(data)
+    if not must_start_clean:
+        while start < min(3, end) and _is_continuation(data[start]):
+            start += 1
+    if not must_end_clean:
+        if end - start == 1 and _is_continuation(data[start]):
+            # A lone continuation byte: the middle of a character.
+            end = start
+        for back in range(1, 4):
+            index = end - back
+            if index < start:
+                break
+            byte = data[index]
+            if _is_continuation(byte):
+                continue
+            if _sequence_length(byte) > back:
+                end = index
+            break
+    try:
+        text = data[start:end].decode()
+    except UnicodeDecodeError:
+        return False
+    return not any(char in _NOT_TEXT for char in text)

@@ -856,7 +856,7 @@ class Protocol:
             # buffering it would let a peer use memory without bound when
             # there's no frame limit. Extensions check what they decode.
             if length > budget:
-                raise PayloadTooBig(length, self.max_message_size, self.recv_size)
+                raise PayloadTooBig(length, budget, self.recv_size or None)
 
         buffer = reader.buffer
         if len(buffer) >= length:
@@ -904,7 +904,7 @@ class Protocol:
             if is_data and self.max_frame_size is not None and size > self.max_frame_size:
                 raise PayloadTooBig(size, self.max_frame_size)
             if is_data and budget is not None and size > budget:
-                raise PayloadTooBig(size, self.max_message_size, self.recv_size)
+                raise PayloadTooBig(size, budget, self.recv_size or None)
             if is_text:
                 # Decoded by an extension: validate the whole frame at once.
                 self._validate_text(frame.data, 0, frame.fin)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import socket
 import sys
 from typing import TYPE_CHECKING
 
 from .typing import BytesLike
 
-__all__ = ["accept_key", "apply_mask", "generate_key"]
+__all__ = ["accept_key", "apply_mask", "generate_key", "get_socket_name"]
 
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -141,3 +142,26 @@ else:
         SPEEDUPS = False
     else:
         SPEEDUPS = True
+
+
+def get_socket_name(sock: socket.socket) -> str:
+    """Describe the local address of a socket, for logs.
+
+    Args:
+        sock: A bound or unbound socket.
+
+    Returns:
+        ``host:port`` for IPv4, ``[host]:port`` for IPv6, the path of a Unix
+        socket (empty when it isn't bound), or else the :class:`str` of
+        :meth:`~socket.socket.getsockname`.
+
+    Raises:
+        OSError: If the socket is closed.
+
+    """
+    name = sock.getsockname()
+    if sock.family == socket.AF_INET6:
+        return f"[{name[0]}]:{name[1]}"
+    if sock.family == socket.AF_INET:
+        return f"{name[0]}:{name[1]}"
+    return name if isinstance(name, str) else str(name)

@@ -12,15 +12,91 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-from collections.abc import AsyncGenerator, Callable
-from typing import Any
+import collections
+from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
+from .._assembly import MAX_FRAGMENTS as MAX_FRAGMENTS  # see WEBSOCKETS_MAX_FRAGMENTS
 from .._assembly import FrameQueue
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
 from ..typing import BytesLike, Data
 
+# Like upstream's: SimpleQueue and MAX_FRAGMENTS are public, outside __all__.
 __all__ = ["Assembler"]
+
+T = TypeVar("T")
+
+
+class SimpleQueue(Generic[T]):
+    """Unbounded FIFO queue for one reader, smaller than :class:`asyncio.Queue`.
+
+    :class:`Assembler` no longer uses it; it's kept for code that imports it.
+    Its methods must run in the event loop.
+
+    """
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """Event loop of the reader, once known."""
+        self.get_waiter: asyncio.Future[None] | None = None
+        """Future that a :meth:`get` waiting for an item waits on."""
+        self.queue: collections.deque[T] = collections.deque()
+        """Items in the queue, first out first."""
+
+    def __len__(self) -> int:
+        """Number of items in the queue."""
+        return len(self.queue)
+
+    def put(self, item: T) -> None:
+        """Add an item at the end of the queue, waking up :meth:`get`."""
+        self.queue.append(item)
+        if self.get_waiter is not None and not self.get_waiter.done():
+            self.get_waiter.set_result(None)
+
+    async def get(self, block: bool = True) -> T:
+        """Remove and return the first item of the queue.
+
+        Args:
+            block: Whether to wait for an item when the queue is empty.
+
+        Raises:
+            EOFError: If the queue is empty and ``block`` is :obj:`False`, or
+                if :meth:`abort` is called while waiting.
+            AssertionError: If another :meth:`get` is waiting.
+
+        """
+        if not self.queue:
+            if not block:
+                raise EOFError("stream of frames ended")
+            assert self.get_waiter is None, "cannot call get() concurrently"
+            if self.loop is None:
+                self.loop = asyncio.get_running_loop()
+            self.get_waiter = self.loop.create_future()
+            try:
+                await self.get_waiter
+            finally:
+                self.get_waiter = None
+        return self.queue.popleft()
+
+    def put_back(self, items: Sequence[T]) -> None:
+        """Put items back at the front of the queue, in the same order.
+
+        Raises:
+            AssertionError: If :meth:`get` is waiting.
+
+        """
+        assert self.get_waiter is None, "cannot put_back() while get() is running"
+        self.queue.extendleft(reversed(items))
+
+    def abort(self) -> None:
+        """Make a waiting :meth:`get` raise :exc:`EOFError`.
+
+        Later calls to :meth:`get` wait for items as usual.
+
+        """
+        if self.get_waiter is not None and not self.get_waiter.done():
+            self.get_waiter.set_exception(EOFError("stream of frames ended"))
 
 
 class Assembler(FrameQueue):
@@ -106,7 +182,7 @@ class Assembler(FrameQueue):
                         # An unfragmented message: return its payload as is.
                         return _convert(frame.data, frame.opcode is OP_TEXT, decode)
                     self._text = frame.opcode is OP_TEXT
-                self._collect(frame.data)
+                self._collect(frame.data, frame.fin)
                 if frame.fin:
                     break
         finally:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .._assembly import MAX_FRAGMENTS as MAX_FRAGMENTS  # see WEBSOCKETS_MAX_FRAGMENTS
 from .._assembly import FrameQueue
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
@@ -23,6 +24,7 @@ from ..typing import Data
 from ._hub import WakeGate
 from .utils import Deadline
 
+# Like upstream's: MAX_FRAGMENTS is public, outside __all__.
 __all__ = ["Assembler"]
 
 
@@ -45,8 +47,8 @@ class Assembler(FrameQueue):
             runs in the thread that calls :meth:`put`, with the assembler's
             lock held: it must not block.
         resume: Called without arguments to start reading again. It runs in
-            the thread that calls :meth:`get` or :meth:`get_iter`, with the
-            assembler's lock held: it must not block.
+            the thread that calls :meth:`get`, :meth:`get_iter` or
+            :meth:`close`, with the assembler's lock held: it must not block.
         gate: Gate through which :meth:`put` wakes up a reader; :obj:`None`
             wakes it up at once.
 
@@ -134,7 +136,7 @@ class Assembler(FrameQueue):
                             self._wait(None)
                             continue
                         remaining = deadline.timeout(raise_if_elapsed=False)
-                        if remaining == 0:
+                        if remaining is not None and remaining <= 0:
                             raise TimeoutError(f"timed out after {timeout} seconds")
                         self._wait(remaining)
                         continue
@@ -144,10 +146,11 @@ class Assembler(FrameQueue):
                             text, chunks = frame.opcode is OP_TEXT, [frame.data]
                             break
                         self._text = frame.opcode is OP_TEXT
-                    self._collect(frame.data)
+                    self._collect(frame.data, frame.fin)
                     if frame.fin:
                         text, chunks = self._text, self._chunks
                         self._text, self._chunks, self._small = None, [], None
+                        self._fragments = 0
                         break
             finally:
                 self._get_in_progress = False
@@ -273,13 +276,18 @@ class Assembler(FrameQueue):
         """End the stream of frames.
 
         Frames already queued can still be read. Once they're exhausted,
-        :meth:`get` and :meth:`get_iter` raise :exc:`EOFError`.
+        :meth:`get` and :meth:`get_iter` raise :exc:`EOFError`. If reading
+        from the network is paused, this calls ``resume``: nothing reads
+        the queue down to the low-water mark anymore.
 
         """
         with self._mutex:
             if self.closed:
                 return
             self.closed = True
+            if self.paused:
+                self.paused = False
+                self.resume()
             self._notify()
         if self._admission is not None:
             self._leave()

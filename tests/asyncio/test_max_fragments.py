@@ -1,0 +1,77 @@
+"""WEBSOCKETS_MAX_FRAGMENTS with the asyncio implementation, over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import unittest.mock
+
+from websockets import _assembly
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosedError, TooManyFragments
+from websockets.frames import CloseCode
+
+from .utils import AsyncTestCase, get_uri
+
+
+class MaxFragmentsTests(AsyncTestCase):
+    def setUp(self) -> None:
+        # The limit is read from the environment at import; patch it instead.
+        patcher = unittest.mock.patch.object(_assembly, "MAX_FRAGMENTS", 3)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    async def test_message_at_limit(self) -> None:
+        async def handler(websocket: ServerConnection) -> None:
+            await websocket.send(await websocket.recv())
+
+        async with (
+            serve(handler, "127.0.0.1", 0) as server,
+            connect(get_uri(server)) as client,
+        ):
+            # Two fragments and the empty final frame: three frames.
+            await client.send(["a", "b"])
+            self.assertEqual(await client.recv(), "ab")
+
+    async def test_too_many_fragments(self) -> None:
+        raised: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
+
+        async def handler(websocket: ServerConnection) -> None:
+            try:
+                await websocket.recv()
+            except BaseException as exc:
+                raised.set_result(exc)
+                raise
+
+        async with (
+            serve(handler, "127.0.0.1", 0) as server,
+            connect(get_uri(server)) as client,
+        ):
+            # Three fragments and the empty final frame: four frames.
+            await client.send(["a", "b", "c"])
+            with self.assertRaises(ConnectionClosedError) as client_raised:
+                await client.recv()
+
+        server_exc = await raised
+        self.assertIsInstance(server_exc.__cause__, TooManyFragments)
+        assert isinstance(server_exc, ConnectionClosedError)
+        assert server_exc.sent is not None
+        self.assertEqual(server_exc.sent.code, CloseCode.MESSAGE_TOO_BIG)
+        self.assertEqual(server_exc.sent.reason, "too many fragments")
+        rcvd = client_raised.exception.rcvd
+        assert rcvd is not None
+        self.assertEqual((rcvd.code, rcvd.reason), (1009, "too many fragments"))
+
+    async def test_recv_streaming_isnt_limited(self) -> None:
+        async def handler(websocket: ServerConnection) -> None:
+            fragments = [fragment async for fragment in websocket.recv_streaming()]
+            await websocket.send(fragments)
+
+        async with (
+            serve(handler, "127.0.0.1", 0) as server,
+            connect(get_uri(server)) as client,
+        ):
+            await client.send(["a", "b", "c", "d"])
+            fragments = [fragment async for fragment in client.recv_streaming()]
+            # The server echoes the empty final frame as a fragment too.
+            self.assertEqual([f for f in fragments if f], ["a", "b", "c", "d"])
