@@ -13,12 +13,13 @@ import contextlib
 import logging
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, get_overloads
 
 import pytest
 
@@ -428,6 +429,17 @@ def test_iteration_error(pair: tuple[ClientConnection, Connection]) -> None:
     join_thread(closer)
 
 
+def test_recv_overloads() -> None:
+    """Type checkers see str with decode=True, bytes with decode=False."""
+    # Annotations are strings: the module postpones their evaluation.
+    recv = [overload.__annotations__["return"] for overload in get_overloads(Connection.recv)]
+    assert recv == ["str", "bytes", "str", "bytes", "Data"]
+    recv_streaming = [
+        overload.__annotations__["return"] for overload in get_overloads(Connection.recv_streaming)
+    ]
+    assert recv_streaming == ["Iterator[str]", "Iterator[bytes]", "Iterator[Data]"]
+
+
 # Closing
 
 
@@ -507,6 +519,21 @@ def test_messages_read_with_close_frame_are_delivered() -> None:
     finally:
         client.close()
         server.close()
+
+
+def test_wait_closed(pair: tuple[ClientConnection, Connection]) -> None:
+    client, server = pair
+    # Waiting doesn't start the closing handshake: the wait times out.
+    assert client.wait_closed(timeout=MS) is False
+    assert client.wait_closed(timeout=0) is False
+    assert client.state is OPEN
+    results: list[bool] = []
+    waiter = start_thread(lambda: results.append(client.wait_closed()))
+    server.close()
+    join_thread(waiter)
+    assert results == [True]
+    assert client.state is CLOSED
+    assert client.wait_closed(timeout=0) is True
 
 
 def test_close_twice(pair: tuple[ClientConnection, Connection]) -> None:
@@ -1217,3 +1244,33 @@ def test_large_chunks_gathered(pair: tuple[ClientConnection, Connection]) -> Non
         assert client._send_data()
     assert server.recv(timeout=JOIN_TIMEOUT) == payloads[0]
     assert server.recv(timeout=JOIN_TIMEOUT) == payloads[1]
+
+
+# broadcast() from the connection module
+
+
+def test_broadcast_importable() -> None:
+    from websockets.sync import connection, server
+    from websockets.sync.connection import broadcast
+
+    assert broadcast is server.broadcast
+    with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
+        connection.nothing  # noqa: B018
+
+
+def test_broadcast_importable_first() -> None:
+    """Importing broadcast before the server module doesn't hit an import cycle."""
+    code = (
+        "from websockets.sync.connection import broadcast\n"
+        "import websockets.sync.server\n"
+        "assert broadcast is websockets.sync.server.broadcast\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=JOIN_TIMEOUT)
+
+
+def test_broadcast_from_connection_module(pair: tuple[ClientConnection, Connection]) -> None:
+    from websockets.sync.connection import broadcast
+
+    client, server = pair
+    broadcast([server], "news")
+    assert client.recv(timeout=JOIN_TIMEOUT) == "news"

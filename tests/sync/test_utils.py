@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unittest.mock
 
 import pytest
@@ -23,11 +22,31 @@ def test_time_left() -> None:
     assert deadline.deadline == 110.0
     with unittest.mock.patch("time.monotonic", return_value=104.0):
         assert deadline.timeout() == 6.0
+        assert deadline.timeout(raise_if_elapsed=False) == 6.0
+
+
+def test_reached() -> None:
+    with unittest.mock.patch("time.monotonic", return_value=100.0):
+        deadline = Deadline(10)
+    with unittest.mock.patch("time.monotonic", return_value=110.0):
+        with pytest.raises(TimeoutError, match="timed out"):
+            deadline.timeout()
+        assert deadline.timeout(raise_if_elapsed=False) == 0.0
 
 
 def test_elapsed() -> None:
-    deadline = Deadline(0)
-    time.sleep(0.001)
-    with pytest.raises(TimeoutError, match="timed out"):
-        deadline.timeout()
-    assert deadline.timeout(raise_if_elapsed=False) == 0.0
+    with unittest.mock.patch("time.monotonic", return_value=100.0):
+        deadline = Deadline(10)
+    with unittest.mock.patch("time.monotonic", return_value=112.5):
+        with pytest.raises(TimeoutError, match="timed out"):
+            deadline.timeout()
+        # How long ago the deadline passed, like upstream's Deadline.
+        assert deadline.timeout(raise_if_elapsed=False) == -2.5
+
+
+def test_negative_timeout() -> None:
+    with unittest.mock.patch("time.monotonic", return_value=100.0):
+        deadline = Deadline(-1)
+        with pytest.raises(TimeoutError, match="timed out"):
+            deadline.timeout()
+        assert deadline.timeout(raise_if_elapsed=False) == -1.0

@@ -81,12 +81,12 @@ import threading
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overload
 
 from .._chunks import LARGE_CHUNK, join_small_chunks
 from .._keepalive import Keepalive, KeepaliveAction
 from .._options import queue_limits
-from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
+from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, TooManyFragments
 from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame, Opcode
 from ..http11 import Request, Response
 from ..protocol import CLOSED, OPEN, Event, Protocol, State
@@ -459,6 +459,15 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         except ConnectionClosedOK:
             return
 
+    @overload
+    async def recv(self, decode: Literal[True]) -> str: ...
+
+    @overload
+    async def recv(self, decode: Literal[False]) -> bytes: ...
+
+    @overload
+    async def recv(self, decode: bool | None = None) -> Data: ...
+
     async def recv(self, decode: bool | None = None) -> Data:
         """Wait for the next message and return it.
 
@@ -483,7 +492,9 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
                 default, keeps the type of the message.
 
         Returns:
-            The message.
+            The message: :class:`str` when ``decode`` is :obj:`True`,
+            :class:`bytes` when it's :obj:`False`, either one otherwise. Type
+            checkers infer the same.
 
         Raises:
             ConnectionClosed: When the connection is closed.
@@ -505,7 +516,27 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             raise ConcurrencyError(
                 "cannot call recv while another coroutine is already running recv or recv_streaming"
             ) from None
+        except TooManyFragments as exc:
+            # The peer exceeded WEBSOCKETS_MAX_FRAGMENTS: fail like upstream.
+            if self.protocol.state is OPEN:
+                self.protocol.fail(CloseCode.MESSAGE_TOO_BIG, "too many fragments")
+                self._send_data()
+            try:
+                await self._raise_close_exc()
+            except ConnectionClosed as closed:
+                raise closed from exc
         await self._raise_close_exc()
+
+    # An async generator function returns its iterator without being awaited:
+    # its overloads are plain functions.
+    @overload
+    def recv_streaming(self, decode: Literal[True]) -> AsyncIterator[str]: ...
+
+    @overload
+    def recv_streaming(self, decode: Literal[False]) -> AsyncIterator[bytes]: ...
+
+    @overload
+    def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]: ...
 
     async def recv_streaming(self, decode: bool | None = None) -> AsyncIterator[Data]:
         """Receive the next message fragment by fragment, as frames arrive.
@@ -1331,3 +1362,18 @@ async def _aiter_sync(iterable: Iterable[DataLike]) -> AsyncIterator[DataLike]:
 def _encode(fragment: DataLike) -> BytesLike:
     """Encode a fragment of a text message, pass a binary fragment through."""
     return fragment.encode() if isinstance(fragment, str) else fragment
+
+
+# broadcast() is documented and defined in the server module, which imports
+# this one, and it's importable from here too: it works on any connection.
+# Importing it on first access instead of at the top breaks the cycle.
+if TYPE_CHECKING:
+    from .server import broadcast as broadcast
+
+
+def __getattr__(name: str) -> Any:
+    if name == "broadcast":
+        from .server import broadcast
+
+        return broadcast
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -102,12 +102,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast, overload
 
 from .._chunks import join_small_chunks
 from .._keepalive import Keepalive, KeepaliveAction
 from .._options import queue_limits
-from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK
+from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, TooManyFragments
 from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame, Opcode
 from ..http11 import Request, Response
 from ..protocol import CLOSED, OPEN, Event, Protocol, State
@@ -398,6 +398,21 @@ class Connection:
         except ConnectionClosedOK:
             return
 
+    @overload
+    def recv(self, timeout: float | None, decode: Literal[True]) -> str: ...
+
+    @overload
+    def recv(self, timeout: float | None, decode: Literal[False]) -> bytes: ...
+
+    @overload
+    def recv(self, timeout: float | None = None, *, decode: Literal[True]) -> str: ...
+
+    @overload
+    def recv(self, timeout: float | None = None, *, decode: Literal[False]) -> bytes: ...
+
+    @overload
+    def recv(self, timeout: float | None = None, decode: bool | None = None) -> Data: ...
+
     def recv(self, timeout: float | None = None, decode: bool | None = None) -> Data:
         """Wait for the next message and return it.
 
@@ -424,7 +439,9 @@ class Connection:
                 :obj:`None`, the default, keeps the type of the message.
 
         Returns:
-            The message.
+            The message: :class:`str` when ``decode`` is :obj:`True`,
+            :class:`bytes` when it's :obj:`False`, either one otherwise. Type
+            checkers infer the same.
 
         Raises:
             ConnectionClosed: When the connection is closed.
@@ -443,7 +460,26 @@ class Connection:
             raise ConcurrencyError(
                 "cannot call recv while another thread is already running recv or recv_streaming"
             ) from None
+        except TooManyFragments as exc:
+            # The peer exceeded WEBSOCKETS_MAX_FRAGMENTS: fail like upstream.
+            with self.protocol_mutex:
+                if self.protocol.state is OPEN:
+                    self.protocol.fail(CloseCode.MESSAGE_TOO_BIG, "too many fragments")
+                    self._send_data()
+            try:
+                self._raise_close_exc()
+            except ConnectionClosed as closed:
+                raise closed from exc
         self._raise_close_exc()
+
+    @overload
+    def recv_streaming(self, decode: Literal[True]) -> Iterator[str]: ...
+
+    @overload
+    def recv_streaming(self, decode: Literal[False]) -> Iterator[bytes]: ...
+
+    @overload
+    def recv_streaming(self, decode: bool | None = None) -> Iterator[Data]: ...
 
     def recv_streaming(self, decode: bool | None = None) -> Iterator[Data]:
         """Receive the next message fragment by fragment, as frames arrive.
@@ -579,6 +615,23 @@ class Connection:
                     self.protocol.send_close(code, reason)
                 self._send_data()
         self._wait_closed()
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Wait until the connection is closed, without starting to close it.
+
+        The connection is closed once the closing handshake completed, or
+        failed, and the TCP connection is closed.
+
+        Args:
+            timeout: How long to wait, in seconds; :obj:`None`, the default,
+                waits as long as it takes.
+
+        Returns:
+            Whether the connection is closed: :obj:`False` when ``timeout``
+            elapsed first.
+
+        """
+        return self._closed.wait(timeout)
 
     def ping(self, data: DataLike | None = None, *, ack_on_close: bool = False) -> threading.Event:
         """Send a ping (:rfc:`6455#section-5.5.2`).
@@ -1602,3 +1655,18 @@ def _is_pong(chunk: bytes) -> bool:
         return False
     head2 = chunk[1]
     return len(chunk) == 2 + (4 if head2 & 0x80 else 0) + (head2 & 0x7F)
+
+
+# broadcast() is documented and defined in the server module, which imports
+# this one, and it's importable from here too: it works on any connection.
+# Importing it on first access instead of at the top breaks the cycle.
+if TYPE_CHECKING:
+    from .server import broadcast as broadcast
+
+
+def __getattr__(name: str) -> Any:
+    if name == "broadcast":
+        from .server import broadcast
+
+        return broadcast
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

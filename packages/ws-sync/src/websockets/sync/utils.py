@@ -31,9 +31,15 @@ class Deadline:
     def timeout(self, *, raise_if_elapsed: bool = True) -> float | None:
         """Return the time left, in seconds; :obj:`None` without a deadline.
 
+        Once the deadline is reached, the time left is zero or negative: it
+        tells how long ago the deadline passed. Callers that hand it to an API
+        that rejects negative timeouts, such as :meth:`socket.socket.settimeout`,
+        must check it first.
+
         Args:
             raise_if_elapsed: Whether to raise :exc:`TimeoutError` when the
-                deadline is reached; otherwise, return 0 then.
+                deadline is reached; otherwise, return the time left, zero or
+                negative.
 
         Raises:
             TimeoutError: If the deadline is reached and ``raise_if_elapsed``
@@ -43,8 +49,6 @@ class Deadline:
         if self.deadline is None:
             return None
         timeout = self.deadline - time.monotonic()
-        if timeout <= 0:
-            if raise_if_elapsed:
-                raise TimeoutError("timed out")
-            return 0.0
+        if raise_if_elapsed and timeout <= 0:
+            raise TimeoutError("timed out")
         return timeout
