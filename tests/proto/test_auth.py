@@ -109,18 +109,42 @@ def test_check_credentials_returned_as_is() -> None:
     ids=["neither", "both"],
 )
 def test_neither_or_both(kwargs: dict[str, object]) -> None:
-    with pytest.raises(TypeError, match="provide either credentials or check_credentials"):
+    with pytest.raises(ValueError) as raised:
         credentials_checker(**kwargs)  # type: ignore[arg-type]
+    assert str(raised.value) == "provide either credentials or check_credentials"
 
 
 @pytest.mark.parametrize(
     "credentials",
-    [42, [("a", "b"), ("c",)], [("a", 1)], ("a", "b", "c"), "ab"],
-    ids=["int", "short-pair", "non-str", "triple", "str"],
+    [42, [("a", "b"), ("c",)], [("a", 1)], ("a", "b", "c"), (b"a", b"b"), {"a": "b"}],
+    ids=["int", "short-pair", "non-str", "triple", "bytes", "dict"],
 )
 def test_invalid_credentials_argument(credentials: object) -> None:
-    with pytest.raises(TypeError, match="invalid credentials argument"):
+    with pytest.raises(TypeError) as raised:
         credentials_checker(credentials=credentials)  # type: ignore[arg-type]
+    assert str(raised.value) == f"invalid credentials argument: {credentials}"
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [["hello", "iloveyou"], [["hello", "iloveyou"]], iter(["hello", "iloveyou"])],
+    ids=["list-pair", "list-of-lists", "iterator-pair"],
+)
+def test_pair_is_anything_that_unpacks_into_two_strings(credentials: object) -> None:
+    check = credentials_checker(credentials=credentials)  # type: ignore[arg-type]
+    assert check("hello", "iloveyou")
+    assert not check("hello", "ihateyou")
+
+
+def test_two_character_string_is_a_pair() -> None:
+    # Surprising, but it's what unpacking does, and what upstream accepts.
+    check = credentials_checker(credentials="ab")
+    assert check("a", "b")
+
+
+def test_no_credentials() -> None:
+    check = credentials_checker(credentials=[])
+    assert not check("", "")
 
 
 # get_credentials

@@ -6,11 +6,13 @@ import contextlib
 import http
 import http.client
 import logging
+import pathlib
 import re
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
@@ -33,6 +35,7 @@ from websockets.sync.server import (
     basic_auth,
     broadcast,
     serve,
+    unix_serve,
 )
 from websockets.typing import Subprotocol
 
@@ -146,6 +149,25 @@ def test_unix() -> None:
     with temp_unix_socket_path() as path, run_unix_server(path), unix_connect(path) as client:
         client.send("tea")
         assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+
+
+def test_unix_path_like(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "websockets"
+    with run_unix_server(path) as server, unix_connect(str(path)) as client:  # type: ignore[arg-type]
+        assert server.socket.getsockname() == str(path)
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+
+
+@pytest.mark.parametrize("function", [serve, unix_serve])
+def test_subprotocols_str(function: Callable[..., Server], tmp_path: pathlib.Path) -> None:
+    """A str instead of a list is a bug in the calling code, reported by serve()."""
+    path = tmp_path / "websockets"
+    args = ("127.0.0.1", 0) if function is serve else (str(path),)
+    with pytest.raises(TypeError, match=r"^subprotocols must be a list, not a str"):
+        function(echo, *args, subprotocols="chat")
+    # serve() failed before creating the socket.
+    assert not path.exists()
 
 
 def test_unix_missing_path() -> None:
@@ -345,14 +367,20 @@ def test_shutdown_drops_rejected_connections() -> None:
 
 def test_open_timeout(caplog: pytest.LogCaptureFixture) -> None:
     with (
-        caplog.at_level(logging.INFO, logger="websockets.server"),
+        caplog.at_level(logging.DEBUG, logger="websockets.server"),
         run_server(open_timeout=20 * MS) as server,
         socket.create_connection(get_host_port(server)) as sock,
     ):
         sock.settimeout(JOIN_TIMEOUT)
         # The client never sends a request: the server closes.
         assert sock.recv(4096) == b""
-    assert "opening handshake timed out" in [record.getMessage() for record in caplog.records]
+    (record,) = [
+        record
+        for record in caplog.records
+        if record.getMessage() == "! opening handshake timed out"
+    ]
+    # Routine: not logged at the INFO level.
+    assert record.levelno == logging.DEBUG
 
 
 def test_max_size() -> None:
@@ -598,8 +626,8 @@ def test_broadcast() -> None:
 
 def test_broadcast_skips_closed_connections() -> None:
     with run_server() as server:
-        client = connect(get_uri(server))
-        client.close()
+        with connect(get_uri(server)) as client:
+            pass
         broadcast([client], "nobody", raise_exceptions=True)
 
 
@@ -745,9 +773,33 @@ def test_basic_auth_check_credentials() -> None:
         assert 'realm="test"' in raised.value.response.headers["WWW-Authenticate"]
 
 
-def test_basic_auth_arguments() -> None:
-    with pytest.raises(TypeError, match="provide either credentials or check_credentials"):
-        basic_auth()
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"credentials": ("a", "b"), "check_credentials": lambda u, p: True}],
+    ids=["neither", "both"],
+)
+def test_basic_auth_neither_or_both(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError) as raised:
+        basic_auth(**kwargs)
+    assert str(raised.value) == "provide either credentials or check_credentials"
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [42, [("a", "b"), ("c",)], ("a", "b", "c")],
+    ids=["int", "short-pair", "triple"],
+)
+def test_basic_auth_invalid_credentials_argument(credentials: Any) -> None:
+    with pytest.raises(TypeError) as raised:
+        basic_auth(credentials=credentials)
+    assert str(raised.value) == f"invalid credentials argument: {credentials}"
+
+
+def test_basic_auth_list_as_credentials_pair() -> None:
+    with run_server(process_request=basic_auth(credentials=[["bob", "secret"]])) as server:
+        host, port = get_host_port(server)
+        with connect(f"ws://bob:secret@{host}:{port}/") as client:
+            assert client.state is OPEN
 
 
 # Edge cases

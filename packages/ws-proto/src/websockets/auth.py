@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http
+import itertools
 import os
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from .datastructures import MultipleValuesError
 from .exceptions import InvalidHandshake, InvalidHeader
@@ -71,8 +72,9 @@ def credentials_checker(
 
     Args:
         credentials: Valid ``(username, password)`` pair, or iterable of
-            pairs. When a user name appears more than once, the last password
-            wins.
+            pairs. A pair is any value that unpacks into two strings, such as
+            a tuple or a list (so a two-character string is a pair, too).
+            When a user name appears more than once, the last password wins.
         check_credentials: Function provided by the application, returned as
             is. It receives a user name and a password and returns whether
             they're valid, or an awaitable of that for I/O layers that support
@@ -82,26 +84,31 @@ def credentials_checker(
         The function that checks credentials.
 
     Raises:
-        TypeError: If neither or both of ``credentials`` and
-            ``check_credentials`` are given, or if ``credentials`` isn't a pair
-            of strings or an iterable of such pairs. This is a bug in the
-            calling code.
+        ValueError: If neither or both of ``credentials`` and
+            ``check_credentials`` are given: a bug in the calling code.
+        TypeError: If ``credentials`` isn't a pair of strings or an iterable
+            of such pairs: a bug in the calling code.
 
     """
     if (credentials is None) == (check_credentials is None):
-        raise TypeError("provide either credentials or check_credentials")
+        raise ValueError("provide either credentials or check_credentials")
 
     if check_credentials is not None:
         return check_credentials
 
-    if _is_credentials(credentials):
-        pairs = [cast(tuple[str, str], credentials)]
-    elif isinstance(credentials, Iterable):
-        pairs = list(cast(Iterable[tuple[str, str]], credentials))
-        if not all(_is_credentials(pair) for pair in pairs):
-            raise TypeError(f"invalid credentials argument: {credentials}")
-    else:
+    if not isinstance(credentials, Iterable):
         raise TypeError(f"invalid credentials argument: {credentials}")
+    # Materialize first, so that an iterator is consumed once, then try the
+    # whole argument as one pair before trying it as an iterable of pairs.
+    items = list(credentials)
+    pair = _as_credentials(items)
+    if pair is not None:
+        pairs = [pair]
+    else:
+        maybe_pairs = [_as_credentials(item) for item in items]
+        pairs = [item for item in maybe_pairs if item is not None]
+        if len(pairs) != len(items):
+            raise TypeError(f"invalid credentials argument: {credentials}")
 
     digests = {username: _digest(password) for username, password in pairs}
     # Compared with the password of unknown users, so that they take as long
@@ -175,14 +182,18 @@ def unauthorized(protocol: ServerProtocol, realm: str, explanation: str) -> Resp
     return response
 
 
-def _is_credentials(value: object) -> bool:
-    """Tell whether a value is a ``(username, password)`` pair of strings."""
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and isinstance(value[0], str)
-        and isinstance(value[1], str)
-    )
+def _as_credentials(value: object) -> tuple[str, str] | None:
+    """Unpack a ``(username, password)`` pair of strings, or return :obj:`None`."""
+    if not isinstance(value, Iterable):
+        return None
+    # Like unpacking: stop reading as soon as there are too many items.
+    items = list(itertools.islice(value, 3))
+    if len(items) != 2:
+        return None
+    username, password = items
+    if isinstance(username, str) and isinstance(password, str):
+        return username, password
+    return None
 
 
 def _digest(password: str) -> bytes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import socket
 import sys
@@ -28,6 +29,7 @@ from ..compression import DEFAULT_COMPRESSION, server_extensions
 from ..exceptions import ConcurrencyError
 from ..extensions.base import ServerExtensionFactory
 from ..frames import CloseCode
+from ..headers import validate_subprotocols
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
@@ -551,10 +553,15 @@ class serve:
             :meth:`~Server.start_serving` or :meth:`~Server.serve_forever`.
 
     Raises:
-        ValueError: If ``compression`` is neither ``"deflate"`` nor
-            :obj:`None`.
+        TypeError: If ``subprotocols`` isn't a list, for example a
+            :class:`str`.
+        ValueError: If a subprotocol isn't a valid token
+            (:rfc:`6455#section-4.1`), or if ``compression`` is neither
+            ``"deflate"`` nor :obj:`None`.
         ImportError: If ``compression="deflate"`` is given explicitly and
             ``ws-deflate`` isn't installed.
+
+    These are raised when :func:`serve` is called.
 
     """
 
@@ -601,6 +608,9 @@ class serve:
         create_connection: type[ServerConnection] | None = None,
         **kwargs: Any,
     ) -> None:
+        # Catch a misconfiguration now rather than when a client connects.
+        if subprotocols is not None:
+            validate_subprotocols(subprotocols)
         extensions = server_extensions(compression, extensions)
 
         if create_connection is None:
@@ -657,7 +667,8 @@ class serve:
             return connection
 
         unix: bool = kwargs.pop("unix", False)
-        path: str | None = kwargs.pop("path", None)
+        # create_unix_server() accepts any path-like object.
+        path: str | os.PathLike[str] | None = kwargs.pop("path", None)
 
         def create_server() -> Coroutine[Any, Any, asyncio.Server]:
             loop = asyncio.get_running_loop()
@@ -680,7 +691,9 @@ class serve:
             connection.transport.abort()
             raise
         except TimeoutError:
-            connection.logger.info("opening handshake timed out")
+            # Clients that give up during the handshake are routine: this
+            # isn't worth an INFO record.
+            connection.logger.debug("! opening handshake timed out")
             connection.transport.abort()
             return
         except Exception:
@@ -734,7 +747,7 @@ class serve:
 
 def unix_serve(
     handler: Callable[[ServerConnection], Awaitable[None]],
-    path: str | None = None,
+    path: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None = None,
     **kwargs: Any,
 ) -> serve:
     """Create a WebSocket server listening on a Unix socket.
@@ -745,7 +758,8 @@ def unix_serve(
 
     Args:
         handler: Coroutine function that handles a connection.
-        path: Path of the Unix socket in the file system.
+        path: Path of the Unix socket in the file system, as a :class:`str`,
+            :class:`bytes` or :class:`os.PathLike` object.
         kwargs: Same as for :func:`serve`.
 
     """
@@ -887,9 +901,10 @@ def basic_auth(
         A ``process_request`` coroutine function.
 
     Raises:
-        TypeError: If neither or both of ``credentials`` and
-            ``check_credentials`` are given, or if ``credentials`` has the wrong
-            shape.
+        ValueError: If neither or both of ``credentials`` and
+            ``check_credentials`` are given.
+        TypeError: If ``credentials`` isn't a pair of strings or an iterable
+            of such pairs.
 
     """
     checker = credentials_checker(credentials, check_credentials)

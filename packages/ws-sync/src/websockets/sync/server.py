@@ -12,6 +12,7 @@ exception is logged and the connection closes with code 1011.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import select
 import socket
@@ -29,6 +30,7 @@ from ..compression import DEFAULT_COMPRESSION, server_extensions
 from ..exceptions import ConcurrencyError
 from ..extensions.base import ServerExtensionFactory
 from ..frames import CloseCode
+from ..headers import validate_subprotocols
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
@@ -592,20 +594,30 @@ def serve(
         The server, listening.
 
     Raises:
-        ValueError: If ``compression`` is neither ``"deflate"`` nor
-            :obj:`None`.
+        TypeError: If ``subprotocols`` isn't a list, for example a
+            :class:`str`.
+        ValueError: If a subprotocol isn't a valid token
+            (:rfc:`6455#section-4.1`), or if ``compression`` is neither
+            ``"deflate"`` nor :obj:`None`.
         ImportError: If ``compression="deflate"`` is given explicitly
             without ``ws-deflate``.
         OSError: If the server can't listen on ``host`` and ``port``.
 
     """
+    # Catch a misconfiguration now rather than when a client connects, and
+    # before creating a socket that would leak.
+    if subprotocols is not None:
+        validate_subprotocols(subprotocols)
     extensions = server_extensions(compression, extensions)
     if create_connection is None:
         create_connection = ServerConnection
     connection_class = create_connection
 
     unix: bool = kwargs.pop("unix", False)
-    path: str | None = kwargs.pop("path", None)
+    path: str | bytes | None = kwargs.pop("path", None)
+    if path is not None:
+        # socket.bind() doesn't take os.PathLike objects for AF_UNIX.
+        path = os.fspath(path)
     if sock is None:
         if unix:
             if path is None:
@@ -678,7 +690,9 @@ def serve(
                     deadline.timeout(raise_if_elapsed=False),
                 )
             except TimeoutError:
-                connection.logger.info("opening handshake timed out")
+                # Clients that give up during the handshake are routine: this
+                # isn't worth an INFO record.
+                connection.logger.debug("! opening handshake timed out")
                 connection._finish()
                 return
             except Exception:
@@ -719,7 +733,7 @@ def serve(
 
 def unix_serve(
     handler: Callable[[ServerConnection], None],
-    path: str | None = None,
+    path: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None = None,
     **kwargs: Any,
 ) -> Server:
     """Create a WebSocket server listening on a Unix socket.
@@ -730,7 +744,8 @@ def unix_serve(
 
     Args:
         handler: Function that handles a connection.
-        path: Path of the Unix socket in the file system.
+        path: Path of the Unix socket in the file system, as a :class:`str`,
+            :class:`bytes` or :class:`os.PathLike` object.
         kwargs: Same as for :func:`serve`.
 
     """
@@ -881,9 +896,10 @@ def basic_auth(
         A ``process_request`` function.
 
     Raises:
-        TypeError: If neither or both of ``credentials`` and
-            ``check_credentials`` are given, or if ``credentials`` has the
-            wrong shape.
+        ValueError: If neither or both of ``credentials`` and
+            ``check_credentials`` are given.
+        TypeError: If ``credentials`` isn't a pair of strings or an iterable
+            of such pairs.
 
     """
     checker = credentials_checker(credentials, check_credentials)
