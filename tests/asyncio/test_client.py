@@ -9,6 +9,7 @@ import inspect
 import itertools
 import logging
 import os
+import pathlib
 import socket
 import ssl
 import struct
@@ -44,6 +45,7 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 from websockets.typing import Origin, Subprotocol
 
+from .proxy import http_proxy
 from .utils import (
     CLIENT_CONTEXT,
     MS,
@@ -234,7 +236,9 @@ class CompressionTests(AsyncTestCase):
     async def test_explicit_deflate_without_ws_deflate(self) -> None:
         with (
             unittest.mock.patch.dict(sys.modules, {DEFLATE: None}),
-            self.assertRaisesRegex(ImportError, "pip install ws-deflate"),
+            # The message names the distribution; its install advice is the
+            # core's (websockets.compression).
+            self.assertRaisesRegex(ImportError, "ws-deflate"),
         ):
             await connect("ws://127.0.0.1:1/", compression="deflate")
 
@@ -277,6 +281,15 @@ class UnixTests(AsyncTestCase):
             str(raised.exception),
             "cannot follow cross-origin redirect to ws://other.example/ on a Unix socket",
         )
+
+    async def test_unix_connect_path_like(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = pathlib.Path(directory) / "websockets"
+            async with (
+                unix_serve(send_request_headers, str(path)),
+                unix_connect(path) as client,
+            ):
+                self.assertIn("Host: localhost\r\n", str(await client.recv()))
 
     async def test_unix_connect_tls(self) -> None:
         with tempfile.TemporaryDirectory() as directory:
@@ -535,17 +548,31 @@ class RedirectTests(AsyncTestCase):
                     self.fail("connection shouldn't succeed")  # pragma: no cover
 
     async def test_max_redirects_from_module(self) -> None:
-        """The limit is websockets.client.MAX_REDIRECTS, shared by I/O layers."""
-        async with (
-            serve(echo, "127.0.0.1", 0) as target,
-            serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(target))) as server,
-        ):
+        """The limit is websockets.asyncio.client.MAX_REDIRECTS, read when connecting."""
+        requests = []
+
+        def redirect_to_self(connection: ServerConnection, request: Request) -> Response:
+            requests.append(request)
+            return redirect_to("/")(connection, request)  # type: ignore[no-any-return]
+
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to_self) as server:
             with (
-                unittest.mock.patch("websockets.client.MAX_REDIRECTS", 0),
+                unittest.mock.patch.object(client_module, "MAX_REDIRECTS", 2),
                 self.assertRaises(SecurityError) as raised,
             ):
                 await connect(get_uri(server))
-        self.assertEqual(str(raised.exception), "more than 0 redirects")
+            self.assertEqual(str(raised.exception), "more than 2 redirects")
+            self.assertEqual(len(requests), 3)
+
+            # As upstream, the core's value doesn't apply to this client.
+            requests.clear()
+            with (
+                unittest.mock.patch.object(core_client, "MAX_REDIRECTS", 0),
+                self.assertRaises(SecurityError) as raised,
+            ):
+                await connect(get_uri(server))
+            self.assertEqual(str(raised.exception), f"more than {MAX_REDIRECTS} redirects")
+            self.assertEqual(len(requests), MAX_REDIRECTS + 1)
 
     async def test_redirect_with_sock(self) -> None:
         async with serve(echo, "127.0.0.1", 0, process_request=redirect_to("/new")) as server:
@@ -588,6 +615,230 @@ class RedirectTests(AsyncTestCase):
             with self.assertRaises(InvalidStatus) as raised:
                 await connect(get_uri(server))
         self.assertEqual(raised.exception.response.status_code, 302)
+
+
+CREDENTIALS = [
+    ("Authorization", "Bearer token"),
+    ("Cookie", "session=1"),
+    ("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0"),
+    ("X-Trace", "1"),
+]
+
+
+def credentials_in(headers: str) -> list[str]:
+    """Names of the credentials headers in a serialized request."""
+    names = [line.split(":")[0] for line in headers.split("\r\n") if ":" in line]
+    return [name for name in names if name in {"Authorization", "Cookie", "Proxy-Authorization"}]
+
+
+class RedirectCredentialsTests(AsyncTestCase):
+    """Credentials don't follow a redirect to another origin (security)."""
+
+    async def test_cross_origin_redirect_drops_credentials(self) -> None:
+        async with serve(send_request_headers, "127.0.0.1", 0) as target:
+            _, target_port = get_host_port(target)
+            for location in [
+                # Another port.
+                f"ws://127.0.0.1:{target_port}/",
+                # Another host.
+                f"ws://localhost:{target_port}/",
+            ]:
+                async with serve(
+                    echo, "127.0.0.1", 0, process_request=redirect_to(location)
+                ) as server:
+                    _, port = get_host_port(server)
+                    async with connect(
+                        f"ws://user:pass@127.0.0.1:{port}/", additional_headers=CREDENTIALS
+                    ) as client:
+                        headers = str(await client.recv())
+                self.assertEqual(credentials_in(headers), [])
+                self.assertIn("\r\nX-Trace: 1\r\n", headers)
+
+    async def test_same_origin_redirect_keeps_credentials(self) -> None:
+        def process_request(connection: ServerConnection, request: Request) -> Response | None:
+            if request.path == "/":
+                return redirect_to("/final")(connection, request)  # type: ignore[no-any-return]
+            return None
+
+        async with serve(
+            send_request_headers, "127.0.0.1", 0, process_request=process_request
+        ) as server:
+            _, port = get_host_port(server)
+            async with connect(
+                f"ws://user:pass@127.0.0.1:{port}/", additional_headers=CREDENTIALS
+            ) as client:
+                headers = str(await client.recv())
+        self.assertEqual(
+            credentials_in(headers),
+            ["Authorization", "Authorization", "Cookie", "Proxy-Authorization"],
+        )
+        # The user info of the URI still goes with the request, as Basic Auth.
+        self.assertIn("\r\nAuthorization: Basic dXNlcjpwYXNz\r\n", headers)
+
+    async def test_credentials_stay_dropped_when_redirected_back(self) -> None:
+        """first -> second -> first: the other origin chose where to go."""
+
+        def process_request(connection: ServerConnection, request: Request) -> Response | None:
+            if request.path == "/":
+                return redirect_to(get_uri(second))(connection, request)  # type: ignore[no-any-return]
+            return None
+
+        async with (
+            serve(send_request_headers, "127.0.0.1", 0, process_request=process_request) as first,
+            serve(
+                echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(first) + "back")
+            ) as second,
+            connect(get_uri(first), additional_headers=CREDENTIALS) as client,
+        ):
+            assert client.request is not None
+            self.assertEqual(client.request.path, "/back")
+            headers = str(await client.recv())
+        self.assertEqual(credentials_in(headers), [])
+        self.assertIn("\r\nX-Trace: 1\r\n", headers)
+
+    async def test_secure_to_insecure_redirect_refused(self) -> None:
+        async with (
+            serve(send_request_headers, "127.0.0.1", 0) as target,
+            serve(
+                echo,
+                "127.0.0.1",
+                0,
+                ssl=SERVER_CONTEXT,
+                process_request=redirect_to(get_uri(target)),
+            ) as server,
+        ):
+            with self.assertRaises(SecurityError) as raised:
+                await connect(
+                    get_uri(server, secure=True),
+                    ssl=CLIENT_CONTEXT,
+                    additional_headers=CREDENTIALS,
+                )
+            self.assertEqual(
+                str(raised.exception),
+                f"cannot follow redirect to non-secure URI {get_uri(target)}",
+            )
+
+
+@asynccontextmanager
+async def listener() -> AsyncIterator[tuple[int, Callable[[], bool]]]:
+    """Listen on 127.0.0.1; yield the port and a function telling if anyone connected."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        sock.setblocking(False)
+
+        def connected() -> bool:
+            # A connection that the kernel completed is in the backlog.
+            try:
+                accepted, _ = sock.accept()
+            except BlockingIOError:
+                return False
+            accepted.close()
+            return True
+
+        yield sock.getsockname()[1], connected
+
+
+class TLSArgumentsTests(AsyncTestCase):
+    """ssl=None and proxy_ssl=None contradict the URIs: fail before connecting."""
+
+    async def test_ssl_none_with_wss_uri(self) -> None:
+        async with listener() as (port, connected):
+            with self.assertRaises(ValueError) as raised:
+                await connect(f"wss://127.0.0.1:{port}/", ssl=None, proxy=None)
+            self.assertFalse(connected())
+        self.assertEqual(str(raised.exception), "ssl=None is incompatible with a wss:// URI")
+
+    async def test_proxy_ssl_none_with_https_proxy(self) -> None:
+        async with listener() as (port, connected):
+            for uri in [f"ws://127.0.0.1:{port}/", f"wss://127.0.0.1:{port}/"]:
+                with self.assertRaises(ValueError) as raised:
+                    await connect(uri, proxy=f"https://127.0.0.1:{port}", proxy_ssl=None)
+                self.assertEqual(
+                    str(raised.exception),
+                    "proxy_ssl=None is incompatible with an https:// proxy",
+                )
+            self.assertFalse(connected())
+
+    async def test_ssl_none_with_ws_uri(self) -> None:
+        """ssl=None with a ws:// URI means no TLS, which is what it gets."""
+        async with (
+            serve(echo, "127.0.0.1", 0) as server,
+            connect(get_uri(server), ssl=None) as client,
+        ):
+            self.assertIsNone(client.transport.get_extra_info("ssl_object"))
+
+    async def test_proxy_ssl_none_with_http_proxy(self) -> None:
+        """proxy_ssl=None with an http:// proxy means no TLS, as without it."""
+        async with (
+            serve(echo, "127.0.0.1", 0) as server,
+            http_proxy() as proxy,
+            connect(get_uri(server), proxy=proxy.url("http"), proxy_ssl=None) as client,
+        ):
+            await client.send("tea")
+            self.assertEqual(await client.recv(), "tea")
+            self.assertEqual(proxy.tunnels, [get_host_port(server)])
+
+
+class ReentrancyTests(AsyncTestCase):
+    """One connect() object opens one connection per async with at a time."""
+
+    async def test_nested_async_with(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            client = connect(get_uri(server))
+            async with client as websocket:
+                with self.assertRaises(RuntimeError) as raised:
+                    async with client:
+                        self.fail("nested async with shouldn't run")  # pragma: no cover
+                self.assertEqual(str(raised.exception), "connect() isn't reentrant")
+                # The first connection is still usable.
+                await websocket.send("tea")
+                self.assertEqual(await websocket.recv(), "tea")
+            self.assertEqual(websocket.close_code, CloseCode.NORMAL_CLOSURE)
+
+    async def test_async_for_in_async_with(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            client = connect(get_uri(server), reconnect_delays=no_delays)
+            async with client:
+                with self.assertRaises(RuntimeError) as raised:
+                    async for _ in client:
+                        self.fail("nested async for shouldn't run")  # pragma: no cover
+            self.assertEqual(str(raised.exception), "connect() isn't reentrant")
+
+    async def test_async_with_again_after_exit(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            client = connect(get_uri(server))
+            async with client as first:
+                pass
+            async with client as second:
+                self.assertIsNot(second, first)
+                await second.send("tea")
+                self.assertEqual(await second.recv(), "tea")
+            self.assertEqual(first.close_code, CloseCode.NORMAL_CLOSURE)
+            self.assertEqual(second.close_code, CloseCode.NORMAL_CLOSURE)
+            # After an exception in the block, too.
+            with self.assertRaises(ZeroDivisionError):
+                async with client:
+                    raise ZeroDivisionError
+            async with client as third:
+                self.assertIsNot(third, second)
+
+    async def test_await_in_async_with(self) -> None:
+        """Exiting the block closes its own connection, not the awaited one."""
+        async with serve(echo, "127.0.0.1", 0) as server:
+            client = connect(get_uri(server))
+            async with client as websocket:
+                other = await client
+                self.assertIsNot(other, websocket)
+                await other.close()
+            self.assertEqual(websocket.close_code, CloseCode.NORMAL_CLOSURE)
+
+    async def test_await_twice(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            client = connect(get_uri(server))
+            first = await client
+            second = await client
+            self.assertIsNot(second, first)
+            await first.close()
+            await second.close()
 
 
 def no_delays() -> Generator[float]:

@@ -218,6 +218,25 @@ class HTTPProxyTests(AsyncTestCase):
                 await connect(f"ws://127.0.0.1:{closed_port()}/", proxy=proxy.url("http"))
         self.assertEqual(raised.exception.response.status_code, 502)
 
+    async def test_connect_request_host(self) -> None:
+        """As upstream: the Host header leaves out the default port."""
+        cases = [
+            ("ws://example.com/", "example.com:80", "example.com"),
+            ("wss://example.com/", "example.com:443", "example.com"),
+            ("ws://example.com:8080/", "example.com:8080", "example.com:8080"),
+            ("wss://example.com:80/", "example.com:80", "example.com:80"),
+            ("ws://[::1]/", "[::1]:80", "[::1]"),
+            ("wss://[2001:db8::1]:8443/", "[2001:db8::1]:8443", "[2001:db8::1]:8443"),
+        ]
+        async with http_proxy(status=403) as proxy:
+            for uri, _, _ in cases:
+                with self.assertRaises(InvalidProxyStatus):
+                    await connect(uri, proxy=proxy.url("http"), user_agent_header=None)
+        self.assertEqual(
+            proxy.requests,
+            [f"CONNECT {target} HTTP/1.1\r\nHost: {host}\r\n\r\n" for _, target, host in cases],
+        )
+
     async def test_garbage(self) -> None:
         async with http_proxy(answer=b"SSH-2.0-OpenSSH_9.6\r\n") as proxy:
             with self.assertRaises(InvalidProxyMessage) as raised:

@@ -324,7 +324,7 @@ class Ours:
 
             connection = AsyncioConnection(self.loop, self.loop.run(connect()))
         else:
-            connection = SyncConnection(websockets.sync.client.connect(url, **options))
+            connection = SyncConnection(websockets.sync.client.connect(url, legacy=True, **options))
         self.clients.append(connection)
         return connection
 

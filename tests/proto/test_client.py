@@ -23,8 +23,10 @@ from websockets.client import (
     backoff,
     follow_redirect,
     process_exception,
+    redirect_headers,
+    same_origin,
 )
-from websockets.datastructures import Headers
+from websockets.datastructures import Headers, HeadersLike
 from websockets.exceptions import (
     InvalidHandshake,
     InvalidHeader,
@@ -644,6 +646,129 @@ class TestFollowRedirect:
 
     def test_redirect_statuses(self) -> None:
         assert frozenset({301, 302, 303, 307, 308}) == REDIRECT_STATUSES
+
+    def test_max_redirects_argument(self) -> None:
+        """I/O layers pass the limit of their own module."""
+        exc = invalid_status(302, ("Location", "/"))
+        assert follow_redirect("ws://example.com/", exc, 1, max_redirects=2) == "ws://example.com/"
+        with pytest.raises(SecurityError) as raised:
+            follow_redirect("ws://example.com/", exc, 2, max_redirects=2)
+        assert str(raised.value) == "more than 2 redirects"
+        with (
+            unittest.mock.patch("websockets.client.MAX_REDIRECTS", 0),
+            pytest.raises(SecurityError, match="more than 0 redirects"),
+        ):
+            follow_redirect("ws://example.com/", exc, 0, max_redirects=None)
+
+    @pytest.mark.parametrize(
+        ("location", "new_uri"),
+        [
+            ("//other.example/b", "ws://other.example/b"),
+            ("ws://other.example/b", "ws://other.example/b"),
+            ("wss://example.com/b", "wss://example.com/b"),
+            ("ws://example.com:8080/b", "ws://example.com:8080/b"),
+        ],
+    )
+    def test_user_info_not_carried_to_other_origin(self, location: str, new_uri: str) -> None:
+        exc = invalid_status(302, ("Location", location))
+        assert follow_redirect("ws://user:pass@example.com/a", exc) == new_uri
+
+    def test_user_info_kept_on_same_origin(self) -> None:
+        exc = invalid_status(302, ("Location", "/b"))
+        assert (
+            follow_redirect("ws://user:pass@example.com/a", exc) == "ws://user:pass@example.com/b"
+        )
+
+    def test_user_info_of_location_used(self) -> None:
+        exc = invalid_status(302, ("Location", "ws://other:secret@other.example/"))
+        new_uri = follow_redirect("ws://user:pass@example.com/", exc)
+        assert new_uri == "ws://other:secret@other.example/"
+
+
+class TestSameOrigin:
+    @pytest.mark.parametrize(
+        ("uri", "other_uri"),
+        [
+            ("ws://example.com/a", "ws://example.com/b?c"),
+            ("ws://example.com/", "ws://example.com:80/"),
+            ("wss://example.com/", "wss://example.com:443/"),
+            ("ws://EXAMPLE.com/", "ws://example.COM/"),
+            ("ws://user:pass@example.com/", "ws://example.com/"),
+            ("ws://[::1]:8080/", "ws://[::1]:8080/"),
+            ("ws://\u00e9t\u00e9.fr/", "ws://xn--t-9fab.fr/"),
+        ],
+    )
+    def test_same(self, uri: str, other_uri: str) -> None:
+        assert same_origin(uri, other_uri)
+        assert same_origin(other_uri, uri)
+
+    @pytest.mark.parametrize(
+        ("uri", "other_uri"),
+        [
+            ("ws://example.com/", "wss://example.com/"),
+            ("ws://example.com/", "ws://other.example/"),
+            ("ws://example.com/", "ws://example.com:8080/"),
+            ("ws://example.com:443/", "wss://example.com/"),
+            ("ws://example.com/", "ws://sub.example.com/"),
+        ],
+    )
+    def test_different(self, uri: str, other_uri: str) -> None:
+        assert not same_origin(uri, other_uri)
+        assert not same_origin(other_uri, uri)
+
+    def test_invalid_uri(self) -> None:
+        with pytest.raises(InvalidURI):
+            same_origin("ws://example.com/", "https://example.com/")
+
+
+CREDENTIALS = [
+    ("Authorization", "Bearer token"),
+    ("X-Trace", "1"),
+    ("cookie", "session=1"),
+    ("PROXY-AUTHORIZATION", "Basic dXNlcjpwYXNz"),
+    ("Cookie", "theme=dark"),
+    ("X-Trace", "2"),
+]
+
+
+class TestRedirectHeaders:
+    def test_same_origin_keeps_headers(self) -> None:
+        headers = Headers(CREDENTIALS)
+        assert redirect_headers("ws://example.com/a", "ws://example.com:80/b", headers) is headers
+
+    @pytest.mark.parametrize(
+        "new_uri",
+        ["wss://example.com/", "ws://other.example/", "ws://example.com:8080/"],
+    )
+    def test_other_origin_drops_credentials(self, new_uri: str) -> None:
+        headers = redirect_headers("ws://example.com/", new_uri, Headers(CREDENTIALS))
+        assert isinstance(headers, Headers)
+        assert list(headers.raw_items()) == [("X-Trace", "1"), ("X-Trace", "2")]
+
+    @pytest.mark.parametrize(
+        "headers",
+        [CREDENTIALS, dict(CREDENTIALS), Headers(CREDENTIALS)],
+        ids=["list", "dict", "Headers"],
+    )
+    def test_any_headers_like(self, headers: HeadersLike) -> None:
+        new_headers = redirect_headers("ws://example.com/", "ws://other.example/", headers)
+        assert new_headers is not None
+        names = {name.lower() for name, _ in Headers(new_headers).raw_items()}
+        assert names == {"x-trace"}
+
+    def test_original_unchanged(self) -> None:
+        headers = Headers(CREDENTIALS)
+        redirect_headers("ws://example.com/", "ws://other.example/", headers)
+        assert list(headers.raw_items()) == CREDENTIALS
+
+    def test_no_headers(self) -> None:
+        assert redirect_headers("ws://example.com/", "ws://other.example/", None) is None
+
+    def test_only_credentials(self) -> None:
+        headers = redirect_headers(
+            "ws://example.com/", "ws://other.example/", [("Authorization", "Bearer token")]
+        )
+        assert headers == Headers()
 
 
 def test_open_connection_parses_frames_without_nested_generators() -> None:

@@ -270,7 +270,7 @@ class TestPrepareConnectRequest:
             request
             == (
                 f"CONNECT example.com:80 HTTP/1.1\r\n"
-                f"Host: example.com:80\r\n"
+                f"Host: example.com\r\n"
                 f"User-Agent: {USER_AGENT}\r\n"
                 f"\r\n"
             ).encode()
@@ -284,7 +284,7 @@ class TestPrepareConnectRequest:
     def test_ipv6(self) -> None:
         uri = parse_uri("wss://[::1]/")
         request = prepare_connect_request(Proxy("http", "proxy", 3128), uri, None)
-        assert request == b"CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n"
+        assert request == b"CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]\r\n\r\n"
 
     def test_user_agent(self) -> None:
         request = prepare_connect_request(Proxy("http", "proxy", 3128), WS, "Test/1.0")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import http
 import importlib.util
+import inspect
 import logging
+import pathlib
 import socket
 import ssl
 import threading
 import time
+import unittest.mock
+import warnings
 from collections.abc import Generator, Iterator
 from typing import Any
 
@@ -28,7 +32,13 @@ from websockets.extensions.base import ClientExtensionFactory
 from websockets.http11 import USER_AGENT, Request, Response
 from websockets.protocol import CLOSED, OPEN
 from websockets.sync import client as client_module
-from websockets.sync.client import ClientConnection, connect, unix_connect
+from websockets.sync.client import (
+    ClientConnection,
+    connect,
+    reconnect,
+    unix_connect,
+    unix_reconnect,
+)
 from websockets.sync.server import ServerConnection
 from websockets.uri import parse_uri
 
@@ -77,7 +87,7 @@ def test_connect() -> None:
 
 def test_connect_directly() -> None:
     with run_server() as server:
-        client = connect(get_uri(server))
+        client = connect(get_uri(server), legacy=True)
         try:
             client.send("tea")
             assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
@@ -513,7 +523,7 @@ def test_reconnect_server_restarts() -> None:
         with run_server() as server:
             host, port = get_host_port(server)
             iterator = stack.enter_context(
-                reconnecting(connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays))
+                reconnecting(iter(reconnect(get_uri(server), reconnect_delays=fast_delays)))
             )
             client = next(iterator)
             client.send("first")
@@ -544,9 +554,7 @@ def test_reconnect_loop() -> None:
 
     with (
         run_server(handler) as server,
-        reconnecting(
-            connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays)
-        ) as iterator,
+        reconnecting(iter(reconnect(get_uri(server), reconnect_delays=fast_delays))) as iterator,
     ):
         for client in iterator:
             count += 1
@@ -561,7 +569,7 @@ def test_reconnect_fatal_error() -> None:
         return connection.respond(http.HTTPStatus.FORBIDDEN, "")
 
     with run_server(process_request=forbidden) as server, pytest.raises(InvalidStatus):
-        next(connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays))
+        next(iter(reconnect(get_uri(server), reconnect_delays=fast_delays)))
 
 
 def test_reconnect_transient_error(caplog: pytest.LogCaptureFixture) -> None:
@@ -577,9 +585,7 @@ def test_reconnect_transient_error(caplog: pytest.LogCaptureFixture) -> None:
     with (
         caplog.at_level(logging.INFO, logger="websockets.client"),
         run_server(process_request=unavailable) as server,
-        reconnecting(
-            connect(get_uri(server), reconnect=True, reconnect_delays=fast_delays)
-        ) as iterator,
+        reconnecting(iter(reconnect(get_uri(server), reconnect_delays=fast_delays))) as iterator,
     ):
         client = next(iterator)
         assert client.state is OPEN
@@ -593,10 +599,11 @@ def test_reconnect_process_exception() -> None:
 
     with pytest.raises(RuntimeError, match="nope") as raised:
         next(
-            connect(
-                f"ws://127.0.0.1:{closed_port()}/",
-                reconnect=True,
-                process_exception=process_exception,
+            iter(
+                reconnect(
+                    f"ws://127.0.0.1:{closed_port()}/",
+                    process_exception=process_exception,
+                )
             )
         )
     assert isinstance(raised.value.__cause__, ConnectionRefusedError)
@@ -606,21 +613,22 @@ def test_reconnect_unix() -> None:
     with (
         temp_unix_socket_path() as path,
         run_unix_server(path),
-        reconnecting(unix_connect(path, reconnect=True, reconnect_delays=fast_delays)) as iterator,
+        reconnecting(iter(unix_reconnect(path, reconnect_delays=fast_delays))) as iterator,
     ):
         client = next(iterator)
         client.send("tea")
         assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
 
 
-def test_reconnect_arguments() -> None:
-    with pytest.raises(TypeError, match="require reconnect=True"):
-        connect("ws://localhost/", reconnect_delays=fast_delays)
-    with (
-        socket.socket() as sock,
-        pytest.raises(ValueError, match="cannot reconnect with sock"),
-    ):
-        connect("ws://localhost/", reconnect=True, sock=sock)
+def test_reconnect_with_sock() -> None:
+    """A socket can't be reused: iterating fails; one connection works."""
+    with run_server() as server, socket.create_connection(get_host_port(server)) as sock:
+        client = reconnect(get_uri(server), sock=sock)
+        with pytest.raises(ValueError, match="cannot reconnect with sock"):
+            next(iter(client))
+        with client as connection:
+            connection.send("tea")
+            assert connection.recv(timeout=JOIN_TIMEOUT) == "tea"
 
 
 def test_reexported_policy() -> None:
@@ -652,3 +660,315 @@ def test_unix_connect_uri() -> None:
         assert "Host: example.com\r\n" in client.recv(timeout=JOIN_TIMEOUT)
         assert client.request is not None
         assert client.request.path == "/chat"
+
+
+# Credentials and redirects (security)
+
+
+CREDENTIALS = [
+    ("Authorization", "Bearer token"),
+    ("Cookie", "session=1"),
+    ("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0"),
+    ("X-Trace", "1"),
+]
+
+
+def credentials_in(headers: str) -> list[str]:
+    """Names of the credentials headers in a serialized request."""
+    names = [line.split(":")[0] for line in headers.split("\r\n") if ":" in line]
+    return [name for name in names if name in {"Authorization", "Cookie", "Proxy-Authorization"}]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_cross_origin_redirect_drops_credentials(host: str) -> None:
+    with run_server(handshake_headers) as target:
+        _, target_port = get_host_port(target)
+        location = f"ws://{host}:{target_port}/"
+        with (
+            run_server(process_request=redirect_to(location)) as server,
+            connect(
+                f"ws://user:pass@127.0.0.1:{get_host_port(server)[1]}/",
+                additional_headers=CREDENTIALS,
+            ) as client,
+        ):
+            headers = client.recv(timeout=JOIN_TIMEOUT)
+    assert isinstance(headers, str)
+    assert credentials_in(headers) == []
+    assert "\r\nX-Trace: 1\r\n" in headers
+
+
+def test_same_origin_redirect_keeps_credentials() -> None:
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path == "/":
+            return redirect_to("/final")(connection, request)  # type: ignore[no-any-return]
+        return None
+
+    with (
+        run_server(handshake_headers, process_request=process_request) as server,
+        connect(
+            f"ws://user:pass@127.0.0.1:{get_host_port(server)[1]}/",
+            additional_headers=CREDENTIALS,
+        ) as client,
+    ):
+        headers = client.recv(timeout=JOIN_TIMEOUT)
+    assert isinstance(headers, str)
+    assert credentials_in(headers) == [
+        "Authorization",
+        "Authorization",
+        "Cookie",
+        "Proxy-Authorization",
+    ]
+    assert "\r\nAuthorization: Basic dXNlcjpwYXNz\r\n" in headers
+
+
+def test_credentials_stay_dropped_when_redirected_back() -> None:
+    second_uri = ""
+
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path == "/":
+            return redirect_to(second_uri)(connection, request)  # type: ignore[no-any-return]
+        return None
+
+    with (
+        run_server(handshake_headers, process_request=process_request) as first,
+        run_server(process_request=redirect_to(get_uri(first) + "back")) as second,
+    ):
+        second_uri = get_uri(second)
+        with connect(get_uri(first), additional_headers=CREDENTIALS) as client:
+            headers = client.recv(timeout=JOIN_TIMEOUT)
+            assert client.request is not None
+            assert client.request.path == "/back"
+    assert isinstance(headers, str)
+    assert credentials_in(headers) == []
+    assert "\r\nX-Trace: 1\r\n" in headers
+
+
+def test_max_redirects_from_module() -> None:
+    """The limit is websockets.sync.client.MAX_REDIRECTS, read when connecting."""
+    requests = []
+
+    def redirect_to_self(connection: ServerConnection, request: Request) -> Response:
+        requests.append(request)
+        return redirect_to("/")(connection, request)  # type: ignore[no-any-return]
+
+    with run_server(process_request=redirect_to_self) as server:
+        with (
+            unittest.mock.patch.object(client_module, "MAX_REDIRECTS", 2),
+            pytest.raises(SecurityError, match=r"^more than 2 redirects$"),
+        ):
+            connect(get_uri(server))
+        assert len(requests) == 3
+
+        # As upstream, the core's value doesn't apply to this client.
+        requests.clear()
+        with (
+            unittest.mock.patch("websockets.client.MAX_REDIRECTS", 0),
+            pytest.raises(SecurityError, match=rf"^more than {MAX_REDIRECTS} redirects$"),
+        ):
+            connect(get_uri(server))
+        assert len(requests) == MAX_REDIRECTS + 1
+
+
+# ssl=None keeps its meaning: a default TLS context for wss://.
+
+
+def test_wss_ssl_none_default_context() -> None:
+    """The default context doesn't trust the test CA: it verified the server."""
+    with run_server(ssl=SERVER_CONTEXT) as server, pytest.raises(ssl.SSLCertVerificationError):
+        connect(get_uri(server, secure=True), ssl=None)
+
+
+# legacy and reconnect
+
+
+LEGACY_WARNING = (
+    r"connect\(\) must be used as a context manager: "
+    r"with connect\(\.\.\.\) as websocket: \.\.\.; "
+    r"alternatively, use websocket = connect\(\.\.\., legacy=True\) to connect directly"
+)
+
+
+def test_connect_without_legacy_warns_on_first_use() -> None:
+    with run_server() as server:
+        client = connect(get_uri(server))
+        assert isinstance(client, ClientConnection)
+        try:
+            with pytest.warns(DeprecationWarning, match=LEGACY_WARNING) as record:
+                client.send("tea")
+            assert len(record) == 1
+            assert record[0].filename == __file__
+            # Once only.
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+        finally:
+            client.close()
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda client: client.recv(timeout=MS),
+        lambda client: client.ping(),
+        lambda client: client.pong(),
+        lambda client: client.close(),
+        lambda client: iter(client),
+        lambda client: client.recv_streaming(),
+    ],
+    ids=["recv", "ping", "pong", "close", "iter", "recv_streaming"],
+)
+def test_connect_without_legacy_warns_on_any_use(use: Any) -> None:
+    with run_server() as server:
+        client = connect(get_uri(server))
+        try:
+            with (
+                pytest.warns(DeprecationWarning, match=LEGACY_WARNING),
+                contextlib.suppress(TimeoutError),
+            ):
+                use(client)
+        finally:
+            client.close()
+
+
+def test_connect_without_legacy_in_with_block() -> None:
+    with run_server() as server, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with connect(get_uri(server)) as client:
+            client.send("tea")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+    assert client.close_code == 1000
+
+
+def test_connect_legacy_true() -> None:
+    with run_server() as server, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client = connect(get_uri(server), legacy=True)
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+        client.close()
+    assert client.close_code == 1000
+
+
+def test_connect_legacy_false() -> None:
+    with run_server() as server:
+        client = connect(get_uri(server), legacy=False, reconnect_delays=fast_delays)
+        assert isinstance(client, reconnect)
+        with client as websocket:
+            websocket.send("tea")
+            assert websocket.recv(timeout=JOIN_TIMEOUT) == "tea"
+        assert websocket.close_code == 1000
+        for websocket in client:
+            websocket.send("tea")
+            assert websocket.recv(timeout=JOIN_TIMEOUT) == "tea"
+            break
+        assert websocket.close_code == 1000
+
+
+def test_connect_reconnect_alias() -> None:
+    client = connect("ws://localhost/", reconnect=True)
+    assert isinstance(client, reconnect)
+
+
+def test_connect_accepts_reconnection_arguments() -> None:
+    """As upstream, they're accepted with any legacy; they matter with legacy=False."""
+    with run_server() as server:
+        client = connect(
+            get_uri(server), legacy=True, process_exception=lambda exc: exc, reconnect_delays=None
+        )
+        client.close()
+
+
+def test_reconnect_closes_each_connection() -> None:
+    connections = []
+    with run_server() as server:
+        for client in reconnect(get_uri(server), reconnect_delays=fast_delays):
+            if connections:
+                # The connection of the previous iteration is closed.
+                assert connections[-1].close_code == 1000
+            connections.append(client)
+            client.send("tea")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+            if len(connections) == 2:
+                break
+    # Leaving the loop closed the last connection, normally.
+    assert [connection.close_code for connection in connections] == [1000, 1000]
+
+
+def test_reconnect_context_manager_doesnt_retry() -> None:
+    with (
+        pytest.raises(ConnectionRefusedError),
+        reconnect(f"ws://127.0.0.1:{closed_port()}/", reconnect_delays=fast_delays),
+    ):
+        raise AssertionError("connection shouldn't succeed")  # pragma: no cover
+
+
+def test_reconnect_context_manager_error_in_block() -> None:
+    with (
+        run_server() as server,
+        pytest.raises(ZeroDivisionError),
+        reconnect(get_uri(server)) as client,
+    ):
+        raise ZeroDivisionError
+    assert client.close_code == 1011
+
+
+def test_reconnect_connect_method() -> None:
+    with run_server() as server, reconnect(get_uri(server)).connect() as client:
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+
+
+def test_unix_connect_legacy() -> None:
+    with temp_unix_socket_path() as path, run_unix_server(path):
+        client = unix_connect(path, legacy=False)
+        assert isinstance(client, reconnect)
+        with client as websocket:
+            websocket.send("tea")
+            assert websocket.recv(timeout=JOIN_TIMEOUT) == "tea"
+        websocket = unix_connect(path, legacy=True)
+        websocket.close()
+
+
+def test_unix_path_like() -> None:
+    with temp_unix_socket_path() as path, run_unix_server(path):
+        with unix_connect(pathlib.Path(path)) as client:
+            client.send("tea")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+        for client in unix_reconnect(pathlib.Path(path), reconnect_delays=fast_delays):
+            client.send("tea")
+            assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+            break
+
+
+def test_signatures() -> None:
+    """The shapes of upstream 17.4's API."""
+    legacy = inspect.signature(connect).parameters["legacy"]
+    assert (legacy.kind, legacy.default) == (inspect.Parameter.KEYWORD_ONLY, None)
+    legacy = inspect.signature(unix_connect).parameters["legacy"]
+    assert (legacy.kind, legacy.default) == (inspect.Parameter.KEYWORD_ONLY, None)
+    parameters = inspect.signature(reconnect).parameters
+    assert "legacy" not in parameters
+    assert parameters["process_exception"].default is client_module.process_exception
+    assert parameters["reconnect_delays"].default is client_module.backoff
+    assert list(inspect.signature(unix_reconnect).parameters) == ["path", "uri", "kwargs"]
+    assert {"reconnect", "unix_reconnect"} <= set(client_module.__all__)
+
+
+def test_reconnect_isnt_reentrant() -> None:
+    with run_server() as server:
+        client = reconnect(get_uri(server), reconnect_delays=fast_delays)
+        with client as first:
+            with pytest.raises(RuntimeError, match=r"^connect\(\) isn't reentrant$"):
+                client.__enter__()
+            with pytest.raises(RuntimeError, match=r"^connect\(\) isn't reentrant$"):
+                next(iter(client))
+            first.send("tea")
+            assert first.recv(timeout=JOIN_TIMEOUT) == "tea"
+        assert first.close_code == 1000
+        for second in client:
+            with pytest.raises(RuntimeError, match=r"^connect\(\) isn't reentrant$"):
+                client.__enter__()
+            assert second.state is OPEN
+            break
+        assert second.close_code == 1000
+        # Once the block and the loop ended, it's available again.
+        with client as third:
+            assert third is not first

@@ -123,6 +123,25 @@ def test_http_proxy_refuses() -> None:
         assert raised.value.response.status_code == 502
 
 
+@pytest.mark.parametrize(
+    ("uri", "target", "host"),
+    [
+        ("ws://example.com/", "example.com:80", "example.com"),
+        ("wss://example.com/", "example.com:443", "example.com"),
+        ("ws://example.com:8080/", "example.com:8080", "example.com:8080"),
+        ("wss://example.com:80/", "example.com:80", "example.com:80"),
+        ("ws://[::1]/", "[::1]:80", "[::1]"),
+        ("wss://[2001:db8::1]:8443/", "[2001:db8::1]:8443", "[2001:db8::1]:8443"),
+    ],
+)
+def test_http_proxy_connect_request_host(uri: str, target: str, host: str) -> None:
+    """As upstream: the Host header leaves out the default port."""
+    with http_proxy(status=403) as proxy:
+        with pytest.raises(InvalidProxyStatus):
+            connect(uri, proxy=proxy.url("http"), user_agent_header=None)
+        assert proxy.requests == [f"CONNECT {target} HTTP/1.1\r\nHost: {host}\r\n\r\n"]
+
+
 def test_http_proxy_invalid_answer() -> None:
     with http_proxy(answer=b"not HTTP\r\n\r\n") as proxy, pytest.raises(InvalidProxyMessage):
         connect("ws://127.0.0.1/", proxy=proxy.url("http"))

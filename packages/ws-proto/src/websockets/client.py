@@ -8,7 +8,8 @@ over.
 This module also holds the policy that every client I/O layer applies around
 the handshake, so that it's written once: which failed attempts are worth
 retrying (:func:`process_exception`), how long to wait before retrying
-(:func:`backoff`) and how to follow HTTP redirects (:func:`follow_redirect`).
+(:func:`backoff`), how to follow HTTP redirects (:func:`follow_redirect`) and
+which credentials may follow them (:func:`redirect_headers`).
 None of it performs I/O: the functions take values and return values.
 
 """
@@ -21,7 +22,7 @@ import sys
 import urllib.parse
 from collections.abc import Generator, Sequence
 
-from .datastructures import Headers, MultipleValuesError
+from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
     InvalidHandshake,
     InvalidHeader,
@@ -49,8 +50,9 @@ from .typing import ExtensionName, ExtensionParameter, LoggerLike, Origin, Subpr
 from .uri import WebSocketURI, parse_uri
 from .utils import accept_key, generate_key
 
-# backoff, process_exception, follow_redirect and the constants below are
-# public but, as upstream, not re-exported by the websockets package.
+# backoff, process_exception, follow_redirect, same_origin, redirect_headers
+# and the constants below are public but, as upstream, not re-exported by the
+# websockets package.
 __all__ = ["ClientProtocol"]
 
 
@@ -90,7 +92,10 @@ MAX_REDIRECTS = int(os.environ.get("WEBSOCKETS_MAX_REDIRECTS", "10"))
 """Maximum number of HTTP redirects that a client follows while connecting.
 
 Set the ``WEBSOCKETS_MAX_REDIRECTS`` environment variable to change it; 10 by
-default.
+default. The clients of :mod:`websockets.asyncio.client` and
+:mod:`websockets.sync.client` read the ``MAX_REDIRECTS`` of their own module,
+a copy of this value, when they connect: patch that one to change the limit
+of one client.
 
 """
 
@@ -468,7 +473,12 @@ def process_exception(exc: Exception) -> Exception | None:
     return exc
 
 
-def follow_redirect(uri: str, exc: Exception, redirects: int = 0) -> str | None:
+def follow_redirect(
+    uri: str,
+    exc: Exception,
+    redirects: int = 0,
+    max_redirects: int | None = None,
+) -> str | None:
     """Find where an HTTP redirect sends a client whose handshake failed.
 
     A failed opening handshake is a redirect when it raised
@@ -477,15 +487,23 @@ def follow_redirect(uri: str, exc: Exception, redirects: int = 0) -> str | None:
     header. The new URI is ``Location`` resolved against ``uri``
     (:rfc:`3986#section-5`), so relative locations work.
 
-    A client follows at most :data:`MAX_REDIRECTS` redirects (the
-    ``WEBSOCKETS_MAX_REDIRECTS`` environment variable, 10 by default) while
-    opening one connection, so that a redirect loop ends with an error.
+    A client follows at most ``max_redirects`` redirects while opening one
+    connection, so that a redirect loop ends with an error.
+
+    When the redirect leaves the origin of ``uri``, the client must not send
+    the credentials meant for ``uri`` to the new URI: see
+    :func:`redirect_headers`. The user info of ``uri`` is never carried over
+    to another origin: :rfc:`3986#section-5` only reuses the authority of
+    ``uri`` for a ``Location`` without one, which keeps the origin.
 
     Args:
         uri: URI that the client connected to.
         exc: Exception that failed the opening handshake.
         redirects: How many redirects the client already followed while
             opening this connection.
+        max_redirects: Maximum number of redirects; :obj:`None`, the default,
+            means :data:`MAX_REDIRECTS` (the ``WEBSOCKETS_MAX_REDIRECTS``
+            environment variable, 10 by default), read at each call.
 
     Returns:
         URI to connect to next, or :obj:`None` when ``exc`` isn't a redirect:
@@ -495,7 +513,7 @@ def follow_redirect(uri: str, exc: Exception, redirects: int = 0) -> str | None:
         InvalidURI: If ``Location`` isn't a valid WebSocket URI once resolved.
         SecurityError: If the redirect goes from ``wss://`` to ``ws://``, which
             would expose the connection, or if the client already followed
-            :data:`MAX_REDIRECTS` redirects.
+            ``max_redirects`` redirects.
 
     Exceptions are chained to ``exc``.
 
@@ -510,8 +528,10 @@ def follow_redirect(uri: str, exc: Exception, redirects: int = 0) -> str | None:
     except (KeyError, MultipleValuesError):
         return None
 
-    if redirects >= MAX_REDIRECTS:
-        raise SecurityError(f"more than {MAX_REDIRECTS} redirects") from exc
+    if max_redirects is None:
+        max_redirects = MAX_REDIRECTS
+    if redirects >= max_redirects:
+        raise SecurityError(f"more than {max_redirects} redirects") from exc
 
     try:
         new_uri = urllib.parse.urljoin(uri, location)
@@ -527,3 +547,74 @@ def follow_redirect(uri: str, exc: Exception, redirects: int = 0) -> str | None:
     if old_ws_uri.secure and not new_ws_uri.secure:
         raise SecurityError(f"cannot follow redirect to non-secure URI {new_uri}") from exc
     return new_uri
+
+
+# Request headers that carry credentials. Like browsers and HTTP clients
+# (e.g. urllib3, requests, curl), a client doesn't send them to another origin
+# than the one they were given for: the server that redirects may not control
+# where it sends the client, or may not be trusted with them.
+_CREDENTIALS_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
+def same_origin(uri: str, other_uri: str) -> bool:
+    """Tell whether two WebSocket URIs have the same origin.
+
+    The origin is the scheme, the host and the port (:rfc:`6454#section-4`);
+    a port left out is the default port of the scheme, so that
+    ``ws://example.com/`` and ``ws://example.com:80/`` have the same origin.
+    Host names are compared as :func:`~websockets.uri.parse_uri` normalizes
+    them: case-insensitive, IDNA-encoded.
+
+    Args:
+        uri: WebSocket URI.
+        other_uri: Another WebSocket URI.
+
+    Raises:
+        InvalidURI: If either isn't a valid WebSocket URI.
+
+    """
+    old, new = parse_uri(uri), parse_uri(other_uri)
+    return (old.secure, old.host, old.port) == (new.secure, new.host, new.port)
+
+
+def redirect_headers(
+    uri: str,
+    new_uri: str,
+    headers: HeadersLike | None,
+) -> HeadersLike | None:
+    """Choose the additional headers to send after a redirect.
+
+    A client that follows a redirect from ``uri`` to ``new_uri`` with
+    :func:`follow_redirect` sends the headers that this function returns
+    instead of ``headers``, the additional headers of the previous request.
+
+    When ``new_uri`` has the same origin as ``uri`` (see :func:`same_origin`),
+    they're ``headers``, unchanged. When it goes to another origin, the
+    ``Authorization``, ``Cookie`` and ``Proxy-Authorization`` headers are
+    removed, as browsers and HTTP clients do: these credentials are for the
+    origin of ``uri``, not for wherever it redirects. Keep the result for the
+    next redirects: once removed, they don't come back, even if a later
+    redirect returns to the first origin.
+
+    Args:
+        uri: URI that answered with a redirect.
+        new_uri: URI returned by :func:`follow_redirect`.
+        headers: Additional headers of the request sent to ``uri``.
+
+    Returns:
+        Additional headers for the request to ``new_uri``: ``headers`` or a
+        new :class:`~websockets.datastructures.Headers`.
+
+    Raises:
+        InvalidURI: If ``uri`` or ``new_uri`` isn't a valid WebSocket URI.
+
+    """
+    if headers is None or same_origin(uri, new_uri):
+        return headers
+    return Headers(
+        [
+            (name, value)
+            for name, value in Headers(headers).raw_items()
+            if name.lower() not in _CREDENTIALS_HEADERS
+        ]
+    )

@@ -186,19 +186,23 @@ def get_proxy(uri: WebSocketURI) -> str | None:
 
 def prepare_connect_request(
     proxy: Proxy,
-    uri: WebSocketURI,
+    ws_uri: WebSocketURI,
     user_agent_header: str | None = USER_AGENT,
 ) -> bytes:
     """Build the HTTP ``CONNECT`` request asking a proxy to open a tunnel.
 
-    The request target is the host and port of ``uri``, the port always
-    included (:rfc:`9110#section-9.3.6`); the ``Host`` header repeats it.
-    When the proxy URL has user info, it's sent with HTTP Basic Auth in a
+    The request target is the host and port of ``ws_uri``, the port always
+    included, as ``CONNECT`` requires (:rfc:`9110#section-9.3.6`). The
+    ``Host`` header is the one a request to ``ws_uri`` would carry
+    (:rfc:`9112#section-3.2`): the port is left out when it's the default
+    port of the scheme, 80 for ``ws://`` and 443 for ``wss://``, e.g.
+    ``CONNECT example.com:443`` with ``Host: example.com``. When the proxy URL
+    has user info, it's sent with HTTP Basic Auth in a
     ``Proxy-Authorization`` header (:rfc:`9110#section-11.7.2`).
 
     Args:
         proxy: HTTP proxy, parsed with :func:`parse_proxy`.
-        uri: WebSocket URI of the server to reach through the proxy.
+        ws_uri: WebSocket URI of the server to reach through the proxy.
         user_agent_header: Value of the ``User-Agent`` header;
             ``"Python/x.y websockets/X.Y"`` by default, or the
             ``WEBSOCKETS_USER_AGENT`` environment variable. :obj:`None` omits
@@ -208,15 +212,15 @@ def prepare_connect_request(
         The request, as sent on the wire.
 
     """
-    authority = build_host(uri.host, uri.port, uri.secure, always_include_port=True)
+    target = build_host(ws_uri.host, ws_uri.port, ws_uri.secure, always_include_port=True)
     headers = Headers()
-    headers["Host"] = authority
+    headers["Host"] = build_host(ws_uri.host, ws_uri.port, ws_uri.secure)
     if user_agent_header is not None:
         headers["User-Agent"] = user_agent_header
     if proxy.user_info is not None:
         headers["Proxy-Authorization"] = build_authorization_basic(*proxy.user_info)
     # http11.Request only serializes GET requests with a path.
-    return f"CONNECT {authority} HTTP/1.1\r\n".encode() + headers.serialize()
+    return f"CONNECT {target} HTTP/1.1\r\n".encode() + headers.serialize()
 
 
 class HTTPProxyHandshake:

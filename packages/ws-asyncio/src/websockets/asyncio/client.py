@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import socket
 import ssl as ssl_module
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
@@ -26,7 +27,7 @@ from ..client import BACKOFF_INITIAL_DELAY as BACKOFF_INITIAL_DELAY
 from ..client import BACKOFF_MAX_DELAY as BACKOFF_MAX_DELAY
 from ..client import BACKOFF_MIN_DELAY as BACKOFF_MIN_DELAY
 from ..client import MAX_REDIRECTS as MAX_REDIRECTS
-from ..client import ClientProtocol, follow_redirect
+from ..client import ClientProtocol, follow_redirect, redirect_headers, same_origin
 from ..client import backoff as backoff
 from ..client import process_exception as process_exception
 from ..compression import DEFAULT_COMPRESSION, client_extensions
@@ -159,9 +160,19 @@ class connect:
             except ConnectionClosed:
                 continue
 
-    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to 10
-    of them or the value of the ``WEBSOCKETS_MAX_REDIRECTS`` environment
-    variable; see :func:`websockets.client.follow_redirect`.
+    Awaiting it again, or using it again as a context manager once the
+    previous ``async with`` block exited, opens a new connection. Entering it
+    while a previous ``async with`` block, or an ``async for`` loop, still
+    uses it raises :exc:`RuntimeError`.
+
+    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to
+    ``MAX_REDIRECTS`` of them: this module's ``MAX_REDIRECTS``, read when
+    connecting, 10 by default or the value of the ``WEBSOCKETS_MAX_REDIRECTS``
+    environment variable; see :func:`websockets.client.follow_redirect`. When
+    a redirect goes to another origin (scheme, host or port), the
+    ``Authorization``, ``Cookie`` and ``Proxy-Authorization`` headers of
+    ``additional_headers`` and the user info of ``uri`` aren't sent there; see
+    :func:`websockets.client.redirect_headers`.
 
     By default, the client connects through the proxy configured in the
     environment, if any: see :func:`websockets.proxy.get_proxy`. It tunnels
@@ -235,7 +246,8 @@ class connect:
             instantiate, to customize it.
         kwargs: Passed on to :meth:`~asyncio.loop.create_connection`. For
             example: ``ssl``, an :class:`ssl.SSLContext` for ``wss://`` URIs
-            (by default, :func:`ssl.create_default_context`);
+            (by default, :func:`ssl.create_default_context`; :obj:`None` is
+            an error, since a ``wss://`` URI requires TLS);
             ``server_hostname``, the name to check in the server's certificate
             instead of the host of ``uri``; ``host`` and ``port``, where to
             connect (or, through a proxy, where the tunnel goes) instead of
@@ -243,7 +255,7 @@ class connect:
             header; ``sock``, an already connected socket. Two more apply to
             ``https://`` proxies: ``proxy_ssl``, the :class:`ssl.SSLContext`
             for TLS with the proxy (by default,
-            :func:`ssl.create_default_context`), and
+            :func:`ssl.create_default_context`; :obj:`None` is an error), and
             ``proxy_server_hostname``, the name to check in the proxy's
             certificate instead of the host of the proxy URL. Through an HTTP
             proxy, TLS arguments apply to the server and the others, such as
@@ -269,10 +281,14 @@ class connect:
             or with an explicit ``compression="deflate"`` without ws-deflate.
         ValueError: If ``compression`` is neither ``"deflate"`` nor
             :obj:`None`; if ``ssl`` is given with a ``ws://`` URI or
-            ``proxy_ssl`` with an ``http://`` proxy; if ``proxy`` is a URL and
+            ``proxy_ssl`` with an ``http://`` proxy; if ``ssl=None`` is given
+            with a ``wss://`` URI or ``proxy_ssl=None`` with an ``https://``
+            proxy, before any connection is opened; if ``proxy`` is a URL and
             ``sock`` is given or the connection is on a Unix socket; if a
             redirect can't be followed with ``sock``, ``host``, ``port`` or a
             Unix socket.
+        RuntimeError: If it's entered with ``async with`` while a previous
+            ``async with`` block or ``async for`` loop still uses it.
 
     """
 
@@ -329,7 +345,7 @@ class connect:
         self.connection_factory = create_connection
         self.kwargs = kwargs
 
-        # Set when the connection is open.
+        # Set by __aenter__, deleted by __aexit__.
         self.connection: ClientConnection
 
     def _select_proxy(self, ws_uri: WebSocketURI) -> Proxy | None:
@@ -365,17 +381,23 @@ class connect:
             InvalidURI: If ``uri`` isn't a valid WebSocket URI.
             InvalidProxy: If the proxy URL isn't valid.
             ProxyError: If the proxy doesn't open a tunnel.
-            ValueError: If ``ssl`` is given with a ``ws://`` URI.
+            ValueError: If ``ssl`` is given with a ``ws://`` URI, ``ssl=None``
+                with a ``wss://`` URI or ``proxy_ssl=None`` with an
+                ``https://`` proxy.
 
         """
         ws_uri = parse_uri(uri)
         kwargs = dict(self.kwargs)
-        proxy_ssl = kwargs.pop("proxy_ssl", None)
+        # Tell proxy_ssl=None apart from no proxy_ssl.
+        proxy_ssl = kwargs.pop("proxy_ssl", _NO_CONTEXT)
         proxy_server_hostname = kwargs.pop("proxy_server_hostname", None)
 
         if ws_uri.secure:
-            if kwargs.get("ssl") is None:
+            if "ssl" not in kwargs:
                 kwargs["ssl"] = ssl_module.create_default_context()
+            elif kwargs["ssl"] is None:
+                # loop.create_connection() would open a plain TCP connection.
+                raise ValueError("ssl=None is incompatible with a wss:// URI")
             kwargs.setdefault("server_hostname", ws_uri.host)
             if self.open_timeout is not None:
                 kwargs.setdefault("ssl_handshake_timeout", self.open_timeout)
@@ -383,6 +405,14 @@ class connect:
             raise ValueError("ssl argument is incompatible with a ws:// URI")
 
         proxy = self._select_proxy(ws_uri)
+        if proxy is not None and proxy.scheme == "https":
+            if proxy_ssl is _NO_CONTEXT:
+                proxy_ssl = ssl_module.create_default_context()
+            elif proxy_ssl is None:
+                raise ValueError("proxy_ssl=None is incompatible with an https:// proxy")
+        elif proxy is not None and proxy.scheme == "http":
+            if proxy_ssl is not _NO_CONTEXT and proxy_ssl is not None:
+                raise ValueError("proxy_ssl argument is incompatible with an http:// proxy")
 
         # Create the protocol before connecting, so that invalid arguments
         # are reported without opening a connection.
@@ -407,7 +437,10 @@ class connect:
 
         loop = asyncio.get_running_loop()
         if kwargs.pop("unix", False):
-            _, connection = await loop.create_unix_connection(factory, **kwargs)
+            path = kwargs.pop("path", None)
+            if path is not None:
+                path = os.fspath(path)
+            _, connection = await loop.create_unix_connection(factory, path, **kwargs)
         elif kwargs.get("sock") is not None:
             _, connection = await loop.create_connection(factory, **kwargs)
         elif proxy is None:
@@ -435,14 +468,10 @@ class connect:
                     raise
             else:
                 if proxy.scheme == "https":
-                    kwargs["proxy_ssl"] = (
-                        ssl_module.create_default_context() if proxy_ssl is None else proxy_ssl
-                    )
+                    kwargs["proxy_ssl"] = proxy_ssl
                     kwargs["proxy_server_hostname"] = (
                         proxy.host if proxy_server_hostname is None else proxy_server_hostname
                     )
-                elif proxy_ssl is not None:
-                    raise ValueError("proxy_ssl argument is incompatible with an http:// proxy")
                 connection = await self._connect_http_proxy(proxy, target, factory, kwargs)
         return connection
 
@@ -532,7 +561,12 @@ class connect:
                 await asyncio.sleep(delay)
 
     async def __aenter__(self) -> ClientConnection:
-        return await self
+        # As upstream: one connection per context at a time, so that
+        # __aexit__ knows which connection to close.
+        if hasattr(self, "connection"):
+            raise RuntimeError("connect() isn't reentrant")
+        self.connection = await self
+        return self.connection
 
     async def __aexit__(
         self,
@@ -540,7 +574,10 @@ class connect:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.connection.close()
+        try:
+            await self.connection.close()
+        finally:
+            del self.connection
 
     def __await__(self) -> Generator[Any, None, ClientConnection]:
         # Awaiting this object awaits a fresh coroutine doing the work.
@@ -557,8 +594,7 @@ class connect:
         """
         if self.kwargs.get("sock") is not None:
             raise ValueError(f"cannot follow redirect to {new_uri} with sock")
-        old, new = parse_uri(uri), parse_uri(new_uri)
-        if (old.secure, old.host, old.port) == (new.secure, new.host, new.port):
+        if same_origin(uri, new_uri):
             return
         if self.kwargs.get("unix", False):
             raise ValueError(f"cannot follow cross-origin redirect to {new_uri} on a Unix socket")
@@ -567,6 +603,7 @@ class connect:
 
     async def _await(self) -> ClientConnection:
         uri = self.uri
+        additional_headers = self.additional_headers
         redirects = 0
         try:
             async with asyncio_timeout(self.open_timeout):
@@ -574,7 +611,7 @@ class connect:
                     connection = await self.create_connection(uri)
                     try:
                         await connection.handshake(
-                            self.additional_headers,
+                            additional_headers,
                             self.user_agent_header,
                         )
                     except asyncio.CancelledError:
@@ -582,7 +619,9 @@ class connect:
                         raise
                     except Exception as exc:
                         connection.transport.close()
-                        new_uri = follow_redirect(uri, exc, redirects)
+                        # Read MAX_REDIRECTS now: tests and applications
+                        # patch this module's value.
+                        new_uri = follow_redirect(uri, exc, redirects, MAX_REDIRECTS)
                         if new_uri is None:
                             raise
                         try:
@@ -590,16 +629,19 @@ class connect:
                         except ValueError as value_error:
                             raise value_error from exc
                         self.logger.info("redirecting to %s", new_uri)
+                        additional_headers = redirect_headers(uri, new_uri, additional_headers)
                         uri = new_uri
                         redirects += 1
                         continue
                     connection.start_keepalive()
-                    self.connection = connection
                     return connection
         except TimeoutError as exc:
             # Re-raise with a clearer message.
             raise TimeoutError("timed out during opening handshake") from exc
 
+
+# Default of proxy_ssl, to tell it apart from proxy_ssl=None.
+_NO_CONTEXT: Any = object()
 
 # Arguments of loop.create_connection() that configure TLS. Through an HTTP
 # proxy, they apply to the server, with loop.start_tls(), which takes them too.
@@ -717,7 +759,7 @@ async def _connect_socks_proxy(
 
 
 def unix_connect(
-    path: str | None = None,
+    path: str | os.PathLike[str] | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> connect:
@@ -728,7 +770,8 @@ def unix_connect(
     available on Unix.
 
     Args:
-        path: Path of the Unix socket in the file system.
+        path: Path of the Unix socket in the file system, a :class:`str` or a
+            path-like object such as :class:`pathlib.Path`.
         uri: URI sent in the opening handshake; ``ws://localhost/`` by default,
             or ``wss://localhost/`` when ``ssl`` is given.
         kwargs: Same as for :func:`connect`.

@@ -3,21 +3,25 @@
 :func:`connect` opens a TCP (or TLS) connection with
 :func:`socket.create_connection`, through a proxy if there's one, performs the
 opening handshake in the calling thread, and returns a
-:class:`ClientConnection`, whose own thread then reads from the socket. With
-``reconnect=True``, it returns an iterator that reconnects automatically
-after errors that look transient.
+:class:`ClientConnection`, whose own thread then reads from the socket.
+:class:`reconnect` is iterable: it yields a new connection at each iteration
+and reconnects automatically after errors that look transient.
 
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import socket
 import ssl as ssl_module
 import threading
 import time
+import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
-from typing import Any, Literal, cast, overload
+from types import TracebackType
+from typing import Any, Literal, TypeVar, cast, overload
 
 from .._handshake import client_request
 
@@ -29,7 +33,7 @@ from ..client import BACKOFF_INITIAL_DELAY as BACKOFF_INITIAL_DELAY
 from ..client import BACKOFF_MAX_DELAY as BACKOFF_MAX_DELAY
 from ..client import BACKOFF_MIN_DELAY as BACKOFF_MIN_DELAY
 from ..client import MAX_REDIRECTS as MAX_REDIRECTS
-from ..client import ClientProtocol, follow_redirect
+from ..client import ClientProtocol, follow_redirect, redirect_headers, same_origin
 from ..client import backoff as backoff
 from ..client import process_exception as process_exception
 from ..compression import DEFAULT_COMPRESSION, client_extensions
@@ -44,7 +48,32 @@ from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 from .utils import Deadline
 
-__all__ = ["ClientConnection", "connect", "unix_connect"]
+__all__ = ["ClientConnection", "connect", "unix_connect", "reconnect", "unix_reconnect"]
+
+
+# Warning for connections that connect() returns without legacy=True, on their
+# first use outside a with block. The wording is upstream's.
+_LEGACY_WARNING = (
+    "connect() must be used as a context manager: "
+    "with connect(...) as websocket: ...; "
+    "alternatively, use websocket = connect(..., legacy=True) to connect directly"
+)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _warns_unless_managed(method: _F) -> _F:
+    """Make a method of :class:`ClientConnection` warn about legacy use, once."""
+
+    @functools.wraps(method)
+    def wrapper(self: ClientConnection, *args: Any, **kwargs: Any) -> Any:
+        if self._legacy_warning:
+            self._legacy_warning = False
+            # stacklevel=2 points at the application's line.
+            warnings.warn(_LEGACY_WARNING, DeprecationWarning, stacklevel=2)
+        return method(self, *args, **kwargs)
+
+    return cast(_F, wrapper)
 
 
 class ClientConnection(Connection):
@@ -71,6 +100,9 @@ class ClientConnection(Connection):
     # A client process seldom holds many connections: a reading thread of
     # its own costs it less per message than the hub.
     _use_hub = False
+
+    # connect() sets it when legacy isn't given; see _warns_unless_managed.
+    _legacy_warning = False
 
     def __init__(
         self,
@@ -149,6 +181,21 @@ class ClientConnection(Connection):
         else:
             super().process_event(event)
 
+    def __enter__(self) -> ClientConnection:
+        # Used as a context manager, as connect() should be: no warning.
+        self._legacy_warning = False
+        return self
+
+    # Without legacy=True, the first use of the connection returned by
+    # connect() outside a with block emits a DeprecationWarning, as upstream.
+    __iter__ = _warns_unless_managed(Connection.__iter__)
+    recv = _warns_unless_managed(Connection.recv)
+    recv_streaming = _warns_unless_managed(Connection.recv_streaming)
+    send = _warns_unless_managed(Connection.send)
+    close = _warns_unless_managed(Connection.close)
+    ping = _warns_unless_managed(Connection.ping)
+    pong = _warns_unless_managed(Connection.pong)
+
 
 # Versions of SOCKS in python-socks' ProxyType, and whether the proxy resolves
 # the host name of the server (remote DNS), by scheme.
@@ -191,7 +238,7 @@ class _Connector:
         logger: LoggerLike,
         create_connection: type[ClientConnection],
         unix: bool,
-        path: str | None,
+        path: str | os.PathLike[str] | None,
         kwargs: dict[str, Any],
     ) -> None:
         self.uri = uri
@@ -215,7 +262,7 @@ class _Connector:
         self.logger = logger
         self.create_connection = create_connection
         self.unix = unix
-        self.path = path
+        self.path = None if path is None else os.fspath(path)
         self.kwargs = kwargs
 
         # Check arguments now, before connecting.
@@ -236,6 +283,7 @@ class _Connector:
         """
         deadline = Deadline(self.open_timeout)
         uri = self.uri
+        additional_headers = self.additional_headers
         redirects = 0
         try:
             while True:
@@ -245,12 +293,14 @@ class _Connector:
                     # out and closes the connection; raising here instead
                     # would leave the socket open.
                     connection.handshake(
-                        self.additional_headers,
+                        additional_headers,
                         self.user_agent_header,
                         deadline.timeout(raise_if_elapsed=False),
                     )
                 except Exception as exc:
-                    new_uri = follow_redirect(uri, exc, redirects)
+                    # Read MAX_REDIRECTS now: tests and applications patch
+                    # this module's value.
+                    new_uri = follow_redirect(uri, exc, redirects, MAX_REDIRECTS)
                     if new_uri is None:
                         raise
                     try:
@@ -258,6 +308,7 @@ class _Connector:
                     except ValueError as value_error:
                         raise value_error from exc
                     self.logger.info("redirecting to %s", new_uri)
+                    additional_headers = redirect_headers(uri, new_uri, additional_headers)
                     uri = new_uri
                     redirects += 1
                     continue
@@ -277,8 +328,7 @@ class _Connector:
         """
         if self.sock is not None:
             raise ValueError(f"cannot follow redirect to {new_uri} with sock")
-        old, new = parse_uri(uri), parse_uri(new_uri)
-        if (old.secure, old.host, old.port) == (new.secure, new.host, new.port):
+        if same_origin(uri, new_uri):
             return
         if self.unix:
             raise ValueError(f"cannot follow cross-origin redirect to {new_uri} on a Unix socket")
@@ -601,42 +651,364 @@ class _TLSInTLSSocket:
         return self.sock.getpeername()
 
 
+class reconnect:
+    """Connect to the WebSocket server at ``uri``, and reconnect as needed.
+
+    Iterate over it to reconnect automatically: each iteration connects and
+    yields a new :class:`ClientConnection`, which is closed when the iteration
+    ends, for example with ``continue``, ``break`` or an exception in the
+    body of the loop::
+
+        for websocket in reconnect("ws://localhost:8765"):
+            try:
+                for message in websocket:
+                    ...
+            except ConnectionClosed:
+                continue
+
+    When an attempt to connect fails, ``process_exception`` decides what
+    happens: with the default, :func:`~websockets.client.process_exception`,
+    errors that look transient, such as a refused connection or a 503
+    Service Unavailable status, are retried after a delay taken from
+    ``reconnect_delays`` (:func:`~websockets.client.backoff` by default:
+    random up to 5 seconds, then 3.1 seconds growing by a factor of 1.618 up
+    to 90 seconds), and other errors are raised, which ends the loop. The
+    delays start over once a connection opens.
+
+    Use it as a context manager to open one connection, without retrying,
+    and close it on exit, like :func:`connect`::
+
+        with reconnect("ws://localhost:8765") as websocket:
+            ...
+
+    A ``with`` block or a loop may use it again once the previous one ended;
+    entering it while a ``with`` block or a loop still uses it raises
+    :exc:`RuntimeError`.
+
+    It takes the same arguments as :func:`connect`, except ``legacy``, plus
+    ``process_exception`` and ``reconnect_delays``; ``connect(...,
+    legacy=False)`` returns one.
+
+    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to
+    ``MAX_REDIRECTS`` of them: this module's ``MAX_REDIRECTS``, read when
+    connecting, 10 by default or the value of the ``WEBSOCKETS_MAX_REDIRECTS``
+    environment variable; see :func:`websockets.client.follow_redirect`. When
+    a redirect goes to another origin (scheme, host or port), the
+    ``Authorization``, ``Cookie`` and ``Proxy-Authorization`` headers of
+    ``additional_headers`` and the user info of ``uri`` aren't sent there; see
+    :func:`websockets.client.redirect_headers`.
+
+    By default, the client connects through the proxy configured in the
+    environment, if any: see :func:`websockets.proxy.get_proxy`. It tunnels
+    through HTTP proxies with a ``CONNECT`` request, sending the credentials
+    of the proxy URL, if any, with HTTP Basic Auth, and through SOCKS proxies
+    with the python-socks library, which must be installed for that (``pip
+    install python-socks``, or the ``socks`` extra of ``ws-sync``). Then it
+    speaks TLS, for ``wss://`` URIs, and WebSocket through the tunnel.
+
+    Args:
+        uri: URI of the server, ``ws://`` or ``wss://``.
+        sock: Socket already connected to the server, to use instead of
+            opening a connection; the host and port of ``uri`` only go in the
+            ``Host`` header then.
+        ssl: TLS context for ``wss://`` URIs; by default, or when it's
+            :obj:`None`, :func:`ssl.create_default_context`.
+        server_hostname: Host name to check in the server's certificate, for
+            ``wss://`` URIs; by default, the host of ``uri``.
+        origin: Value of the ``Origin`` header, for servers that check it.
+        extensions: Extensions that the client supports, in the order in
+            which they're negotiated and applied.
+        subprotocols: Subprotocols that the client supports, most preferred
+            first.
+        compression: ``"deflate"``, the default, negotiates the
+            permessage-deflate extension (:rfc:`7692`) when the ``ws-deflate``
+            distribution is installed, and no compression without it; given
+            explicitly, it requires ``ws-deflate``. :obj:`None` disables
+            compression.
+        additional_headers: Headers added to the handshake request.
+        user_agent_header: Value of the ``User-Agent`` header, in the
+            handshake request and in the ``CONNECT`` request to an HTTP proxy;
+            ``"Python/x.y websockets/X.Y"`` by default, or the
+            ``WEBSOCKETS_USER_AGENT`` environment variable. :obj:`None` omits
+            it.
+        proxy: Proxy to connect through. :obj:`True`, the default, uses the
+            proxy configured in the environment for ``uri``, if any;
+            :obj:`None` connects directly; a proxy URL connects through that
+            proxy: ``http://`` or ``https://`` (TLS to the proxy) for an HTTP
+            proxy, ``socks5h://``, ``socks5://``, ``socks4a://`` or
+            ``socks4://`` for a SOCKS proxy, e.g.
+            ``"http://user:password@proxy:3128"``. With ``socks5h`` and
+            ``socks4a``, the proxy resolves the host name of the server; with
+            ``socks5`` and ``socks4``, the client does. No proxy is used when
+            ``sock`` is given or with :func:`unix_connect`.
+        proxy_ssl: TLS context for an ``https://`` proxy; by default,
+            :func:`ssl.create_default_context`.
+        proxy_server_hostname: Host name to check in the certificate of an
+            ``https://`` proxy; by default, the host of the proxy URL.
+        process_exception: Function deciding whether to try again after a
+            failed attempt: it returns :obj:`None` to retry, or the exception
+            to raise; :func:`~websockets.client.process_exception` by default.
+        open_timeout: How long connecting to the proxy, if any, the TCP
+            connection, the TLS handshake and the opening handshake may take
+            together, redirects included, in seconds; 10 by default.
+            :obj:`None` waits forever.
+        ping_interval: Delay between two keepalive pings, in seconds; 20 by
+            default. :obj:`None` sends no keepalive pings.
+        ping_timeout: How long to wait for the pong that answers a keepalive
+            ping, in seconds; 20 by default. :obj:`None` waits forever. While
+            ``max_queue`` pauses reading, keepalive pauses too, and the pong
+            gets a full ``ping_timeout`` once reading resumes.
+        close_timeout: How long the closing handshake and then the closing of
+            the TCP connection may take, in seconds; 10 by default. :obj:`None`
+            waits forever.
+        reconnect_delays: Function returning a generator of delays between
+            attempts to reconnect, in seconds;
+            :func:`~websockets.client.backoff` by default.
+        max_size: Largest message accepted, in bytes; 1 MiB by default.
+            :obj:`None` means no limit. A ``(max_message_size,
+            max_frame_size)`` tuple also limits the size of each frame. Larger
+            messages fail the connection with close code 1009.
+        max_queue: How many received frames may wait for the application
+            before the connection stops reading from the network; 16 by
+            default. Reading resumes when a quarter of that is left. Give a
+            ``(high, low)`` tuple to choose both marks; :obj:`None` means no
+            limit. Once the closing handshake started, reading goes on
+            regardless, and data frames beyond the high-water mark are
+            dropped.
+        logger: Logger for the connection;
+            ``logging.getLogger("websockets.client")`` by default.
+        create_connection: Subclass of :class:`ClientConnection` to
+            instantiate, to customize it.
+        kwargs: Passed on to :func:`socket.create_connection`, as with
+            :func:`connect`.
+
+    Raises:
+        InvalidURI: If ``uri`` isn't a valid WebSocket URI.
+        InvalidProxy: If ``proxy``, or the proxy configured in the
+            environment, isn't a valid proxy URL.
+        ProxyError: If the proxy refuses to open a tunnel:
+            :exc:`~websockets.exceptions.InvalidProxyStatus` when an HTTP
+            proxy answers with another status than 2xx, e.g. 407 Proxy
+            Authentication Required;
+            :exc:`~websockets.exceptions.InvalidProxyMessage` when its answer
+            isn't valid HTTP; :exc:`~websockets.exceptions.ProxyError` when a
+            SOCKS proxy fails.
+        InvalidHandshake: If the opening handshake fails.
+        OSError: If the TCP connection to the server or to the proxy can't be
+            opened.
+        TimeoutError: If opening the connection takes longer than
+            ``open_timeout``.
+        ImportError: If connecting through a SOCKS proxy without
+            python-socks, or if ``compression="deflate"`` is given explicitly
+            without ``ws-deflate``.
+        ValueError: If ``compression`` is neither ``"deflate"`` nor
+            :obj:`None`; if ``ssl`` is given with a ``ws://`` URI or
+            ``proxy_ssl`` with an ``http://`` proxy; if ``proxy`` is a URL and
+            ``sock`` is given or the connection is on a Unix socket; if a
+            redirect can't be followed with ``sock`` or a Unix socket; when
+            iterating with ``sock``, which can't be reused.
+
+
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        # TCP/TLS
+        sock: socket.socket | None = None,
+        ssl: ssl_module.SSLContext | None = None,
+        server_hostname: str | None = None,
+        # WebSocket
+        origin: Origin | None = None,
+        extensions: Sequence[ClientExtensionFactory] | None = None,
+        subprotocols: Sequence[Subprotocol] | None = None,
+        compression: str | None = DEFAULT_COMPRESSION,
+        # HTTP
+        additional_headers: HeadersLike | None = None,
+        user_agent_header: str | None = USER_AGENT,
+        proxy: str | Literal[True] | None = True,
+        proxy_ssl: ssl_module.SSLContext | None = None,
+        proxy_server_hostname: str | None = None,
+        # Reconnection
+        process_exception: Callable[[Exception], Exception | None] = process_exception,
+        # Timeouts
+        open_timeout: float | None = 10,
+        ping_interval: float | None = 20,
+        ping_timeout: float | None = 20,
+        close_timeout: float | None = 10,
+        reconnect_delays: Callable[[], Generator[float]] = backoff,
+        # Limits
+        max_size: int | None | tuple[int | None, int | None] = 2**20,
+        max_queue: int | None | tuple[int | None, int | None] = 16,
+        # Logging
+        logger: LoggerLike | None = None,
+        # Escape hatch for advanced customization
+        create_connection: type[ClientConnection] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if logger is None:
+            logger = logging.getLogger("websockets.client")
+        if create_connection is None:
+            create_connection = ClientConnection
+        self.process_exception = process_exception
+        self.reconnect_delays = reconnect_delays
+        self._connector = _Connector(
+            uri,
+            sock=sock,
+            ssl=ssl,
+            server_hostname=server_hostname,
+            origin=origin,
+            extensions=client_extensions(compression, extensions),
+            subprotocols=subprotocols,
+            additional_headers=additional_headers,
+            user_agent_header=user_agent_header,
+            proxy=proxy,
+            proxy_ssl=proxy_ssl,
+            proxy_server_hostname=proxy_server_hostname,
+            open_timeout=open_timeout,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_size=max_size,
+            max_queue=max_queue,
+            logger=logger,
+            create_connection=create_connection,
+            unix=kwargs.pop("unix", False),
+            path=kwargs.pop("path", None),
+            kwargs=kwargs,
+        )
+
+    def connect(self) -> ClientConnection:
+        """Open one connection, following redirects, without retrying.
+
+        It raises the same exceptions as :func:`connect`.
+
+        Returns:
+            The connection, once the opening handshake succeeded.
+
+        """
+        return self._connector.connect()
+
+    def _check_reentrancy(self) -> None:
+        # As upstream: one connection per context at a time, so that
+        # __exit__ knows which connection to close.
+        if hasattr(self, "connection"):
+            raise RuntimeError("connect() isn't reentrant")
+
+    def __enter__(self) -> ClientConnection:
+        self._check_reentrancy()
+        self.connection = self.connect()
+        return self.connection
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.connection.__exit__(exc_type, exc_value, traceback)
+        finally:
+            del self.connection
+
+    def __iter__(self) -> Iterator[ClientConnection]:
+        """Yield connections, reconnecting after errors that look transient.
+
+        Raises:
+            ValueError: If ``sock`` was given: it can't be reused.
+            RuntimeError: If a ``with`` block or another loop uses it.
+
+        """
+        if self._connector.sock is not None:
+            raise ValueError("cannot reconnect with sock")
+        delays: Generator[float] | None = None
+        while True:
+            self._check_reentrancy()
+            try:
+                connection = self.connect()
+            except Exception as exc:
+                new_exc = self.process_exception(exc)
+                if new_exc is exc:
+                    raise
+                if new_exc is not None:
+                    raise new_exc from exc
+
+                # The connection attempt failed and looks transient: retry.
+                if delays is None:
+                    delays = self.reconnect_delays()
+                delay = next(delays)
+                self._connector.logger.info(
+                    "connect failed; reconnecting in %.1f seconds: %s",
+                    delay,
+                    exc,
+                    exc_info=True,
+                )
+                time.sleep(delay)
+                continue
+
+            # The connection is open: reset the backoff.
+            delays = None
+            self.connection = connection
+            try:
+                yield connection
+            finally:
+                del self.connection
+                # Also when the loop exits early: GeneratorExit means that
+                # the application is done, not that something failed.
+                connection.close()
+
+
+@overload
+def connect(
+    uri: str,
+    *,
+    legacy: Literal[False],
+    **kwargs: Any,
+) -> reconnect: ...
+
+
 @overload
 def connect(
     uri: str,
     *,
     reconnect: Literal[True],
-    process_exception: Callable[[Exception], Exception | None] = ...,
-    reconnect_delays: Callable[[], Generator[float]] = ...,
     **kwargs: Any,
-) -> Iterator[ClientConnection]: ...
+) -> reconnect: ...
 
 
 @overload
 def connect(
     uri: str,
     *,
+    # TCP/TLS
     sock: socket.socket | None = None,
     ssl: ssl_module.SSLContext | None = None,
     server_hostname: str | None = None,
+    # WebSocket
     origin: Origin | None = None,
     extensions: Sequence[ClientExtensionFactory] | None = None,
     subprotocols: Sequence[Subprotocol] | None = None,
     compression: str | None = DEFAULT_COMPRESSION,
+    # HTTP
     additional_headers: HeadersLike | None = None,
     user_agent_header: str | None = USER_AGENT,
     proxy: str | Literal[True] | None = True,
     proxy_ssl: ssl_module.SSLContext | None = None,
     proxy_server_hostname: str | None = None,
+    # Timeouts
     open_timeout: float | None = 10,
     ping_interval: float | None = 20,
     ping_timeout: float | None = 20,
     close_timeout: float | None = 10,
+    # Limits
     max_size: int | None | tuple[int | None, int | None] = 2**20,
     max_queue: int | None | tuple[int | None, int | None] = 16,
+    # Logging
     logger: LoggerLike | None = None,
+    # Escape hatch for advanced customization
     create_connection: type[ClientConnection] | None = None,
-    reconnect: Literal[False] = False,
+    legacy: Literal[True] | None = None,
     **kwargs: Any,
 ) -> ClientConnection: ...
 
@@ -671,39 +1043,41 @@ def connect(
     logger: LoggerLike | None = None,
     # Escape hatch for advanced customization
     create_connection: type[ClientConnection] | None = None,
+    legacy: bool | None = None,
     **kwargs: Any,
-) -> ClientConnection | Iterator[ClientConnection]:
+) -> ClientConnection | reconnect:
     """Connect to the WebSocket server at ``uri``.
 
-    It opens the TCP (or TLS) connection, performs the opening handshake and
-    returns a :class:`ClientConnection`, in the calling thread. Close the
-    connection with :meth:`~ClientConnection.close`, or use it as a context
-    manager, which closes it on exit::
+    Use it as a context manager: it opens the TCP (or TLS) connection and
+    performs the opening handshake in the calling thread, then closes the
+    connection on exit::
 
         with connect("ws://localhost:8765") as websocket:
             ...
 
-    With ``reconnect=True``, it returns an iterator instead, which yields a
-    new connection each time the iteration continues, and closes the previous
-    one. When an attempt to connect fails with an error that looks temporary
-    (see :func:`process_exception`), it waits according to
-    ``reconnect_delays`` and tries again; other errors are raised::
+    To reconnect automatically after errors, iterate over :class:`reconnect`
+    instead, or over ``connect(..., legacy=False)``, which returns one.
 
-        for websocket in connect("ws://localhost:8765", reconnect=True):
-            try:
-                for message in websocket:
-                    ...
-            except ConnectionClosed:
-                continue
+    With ``legacy=True``, it returns a :class:`ClientConnection` to use
+    without a ``with`` block; close it with :meth:`~ClientConnection.close`::
 
-    ``reconnect=True`` is an addition of this project: upstream websockets
-    only reconnects with its asyncio client. The iteration can't be offered
-    on what :func:`connect` returns by default, a connection, since iterating
-    over a connection yields its messages.
+        websocket = connect("ws://localhost:8765", legacy=True)
 
-    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to 10
-    of them or the value of the ``WEBSOCKETS_MAX_REDIRECTS`` environment
-    variable; see :func:`websockets.client.follow_redirect`.
+    Without ``legacy``, it returns a connection too, and the first use of that
+    connection outside a ``with`` block emits a :exc:`DeprecationWarning`, as
+    upstream websockets does: a future version will make ``legacy=False`` the
+    default, which returns a :class:`reconnect`. Iterating over a connection
+    yields its messages; iterating over a :class:`reconnect` yields
+    connections.
+
+    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to
+    ``MAX_REDIRECTS`` of them: this module's ``MAX_REDIRECTS``, read when
+    connecting, 10 by default or the value of the ``WEBSOCKETS_MAX_REDIRECTS``
+    environment variable; see :func:`websockets.client.follow_redirect`. When
+    a redirect goes to another origin (scheme, host or port), the
+    ``Authorization``, ``Cookie`` and ``Proxy-Authorization`` headers of
+    ``additional_headers`` and the user info of ``uri`` aren't sent there; see
+    :func:`websockets.client.redirect_headers`.
 
     By default, the client connects through the proxy configured in the
     environment, if any: see :func:`websockets.proxy.get_proxy`. It tunnels
@@ -718,8 +1092,8 @@ def connect(
         sock: Socket already connected to the server, to use instead of
             opening a connection; the host and port of ``uri`` only go in the
             ``Host`` header then.
-        ssl: TLS context for ``wss://`` URIs; by default,
-            :func:`ssl.create_default_context`.
+        ssl: TLS context for ``wss://`` URIs; by default, or when it's
+            :obj:`None`, :func:`ssl.create_default_context`.
         server_hostname: Host name to check in the server's certificate, for
             ``wss://`` URIs; by default, the host of ``uri``.
         origin: Value of the ``Origin`` header, for servers that check it.
@@ -780,18 +1154,21 @@ def connect(
             ``logging.getLogger("websockets.client")`` by default.
         create_connection: Subclass of :class:`ClientConnection` to
             instantiate, to customize it.
+        legacy: :obj:`True` returns the connection, to use without a
+            ``with`` block; :obj:`False` returns a :class:`reconnect`, which
+            connects when entered as a context manager or iterated over;
+            :obj:`None`, the default, returns the connection and emits a
+            :exc:`DeprecationWarning` if it's used outside a ``with`` block.
         kwargs: Passed on to :func:`socket.create_connection`, for example
             ``source_address``; through a proxy, they apply to the connection
-            to the proxy. Three more are this project's: ``reconnect=True``
-            reconnects, as described above; ``process_exception``, a function
-            deciding whether to try again after a failed attempt
-            (:func:`process_exception` by default), and ``reconnect_delays``,
-            a function returning a generator of delays between attempts, in
-            seconds (:func:`backoff` by default), configure it.
+            to the proxy. ``process_exception`` and ``reconnect_delays`` are
+            those of :class:`reconnect`; they only matter with
+            ``legacy=False``. ``reconnect=True`` is an alias of
+            ``legacy=False``, kept for compatibility with earlier versions of
+            this project.
 
     Returns:
-        The connection, or with ``reconnect=True``, an iterator of
-        connections.
+        The connection, or with ``legacy=False``, a :class:`reconnect`.
 
     Raises:
         InvalidURI: If ``uri`` isn't a valid WebSocket URI.
@@ -818,24 +1195,15 @@ def connect(
             ``sock`` is given or the connection is on a Unix socket; if a
             redirect can't be followed with ``sock`` or a Unix socket.
 
+    Warns:
+        DeprecationWarning: On the first use of the connection outside a
+            ``with`` block, unless ``legacy=True``.
+
+
     """
-    reconnect = kwargs.pop("reconnect", False)
-    process_exception_ = kwargs.pop("process_exception", process_exception)
-    reconnect_delays = kwargs.pop("reconnect_delays", backoff)
-    if not reconnect and (
-        process_exception_ is not process_exception or reconnect_delays is not backoff
-    ):
-        raise TypeError("process_exception and reconnect_delays require reconnect=True")
-    if reconnect and sock is not None:
-        raise ValueError("cannot reconnect with sock")
-
-    extensions = client_extensions(compression, extensions)
-    if logger is None:
-        logger = logging.getLogger("websockets.client")
-    if create_connection is None:
-        create_connection = ClientConnection
-
-    connector = _Connector(
+    if kwargs.pop("reconnect", False):
+        legacy = False
+    client = reconnect(
         uri,
         sock=sock,
         ssl=ssl,
@@ -843,6 +1211,7 @@ def connect(
         origin=origin,
         extensions=extensions,
         subprotocols=subprotocols,
+        compression=compression,
         additional_headers=additional_headers,
         user_agent_header=user_agent_header,
         proxy=proxy,
@@ -856,89 +1225,84 @@ def connect(
         max_queue=max_queue,
         logger=logger,
         create_connection=create_connection,
-        unix=kwargs.pop("unix", False),
-        path=kwargs.pop("path", None),
-        kwargs=kwargs,
+        **kwargs,
     )
-    if reconnect:
-        return _reconnect(connector, process_exception_, reconnect_delays)
-    return connector.connect()
-
-
-def _reconnect(
-    connector: _Connector,
-    process_exception: Callable[[Exception], Exception | None],
-    reconnect_delays: Callable[[], Generator[float]],
-) -> Iterator[ClientConnection]:
-    """Yield connections, reconnecting after errors that look transient."""
-    delays: Generator[float] | None = None
-    while True:
-        try:
-            with connector.connect() as connection:
-                # The connection is open: reset the backoff.
-                delays = None
-                yield connection
-        except Exception as exc:
-            new_exc = process_exception(exc)
-            if new_exc is exc:
-                raise
-            if new_exc is not None:
-                raise new_exc from exc
-
-            # The connection attempt failed and looks transient: retry.
-            if delays is None:
-                delays = reconnect_delays()
-            delay = next(delays)
-            connector.logger.info(
-                "connect failed; reconnecting in %.1f seconds: %s",
-                delay,
-                exc,
-                exc_info=True,
-            )
-            time.sleep(delay)
+    if legacy is False:
+        return client
+    connection = client.connect()
+    if legacy is None:
+        connection._legacy_warning = True
+    return connection
 
 
 @overload
 def unix_connect(
-    path: str | None = None,
+    path: str | os.PathLike[str] | None = None,
     uri: str | None = None,
     *,
-    reconnect: Literal[True],
+    legacy: Literal[False],
     **kwargs: Any,
-) -> Iterator[ClientConnection]: ...
+) -> reconnect: ...
 
 
 @overload
 def unix_connect(
-    path: str | None = None,
+    path: str | os.PathLike[str] | None = None,
     uri: str | None = None,
     *,
-    reconnect: Literal[False] = False,
+    legacy: Literal[True] | None = None,
     **kwargs: Any,
 ) -> ClientConnection: ...
 
 
 def unix_connect(
-    path: str | None = None,
+    path: str | os.PathLike[str] | None = None,
     uri: str | None = None,
+    *,
+    legacy: bool | None = None,
     **kwargs: Any,
-) -> ClientConnection | Iterator[ClientConnection]:
+) -> ClientConnection | reconnect:
     """Connect to a WebSocket server listening on a Unix socket.
 
     It takes the same arguments as :func:`connect`, with ``path`` as well,
-    including ``reconnect=True``. It's mostly useful for testing servers that
-    listen on Unix sockets, or servers behind a reverse proxy on the same
-    machine. It's only available on Unix.
+    and returns the same: use it as a context manager. It's mostly useful for
+    testing servers that listen on Unix sockets, or servers behind a reverse
+    proxy on the same machine. It's only available on Unix.
 
     Args:
-        path: Path of the Unix socket in the file system.
+        path: Path of the Unix socket in the file system, a :class:`str` or a
+            path-like object such as :class:`pathlib.Path`.
         uri: URI sent in the opening handshake; ``ws://localhost/`` by
             default, or ``wss://localhost/`` when ``ssl`` is given.
+        legacy: As for :func:`connect`.
         kwargs: Same as for :func:`connect`.
 
     """
     if uri is None:
         uri = "ws://localhost/" if kwargs.get("ssl") is None else "wss://localhost/"
-    connection: ClientConnection | Iterator[ClientConnection]
-    connection = connect(uri=uri, unix=True, path=path, **kwargs)
-    return connection
+    return connect(uri=uri, unix=True, path=path, legacy=legacy, **kwargs)
+
+
+def unix_reconnect(
+    path: str | os.PathLike[str] | None = None,
+    uri: str | None = None,
+    **kwargs: Any,
+) -> reconnect:
+    """Connect to a WebSocket server listening on a Unix socket, and reconnect.
+
+    It's to :func:`unix_connect` what :class:`reconnect` is to
+    :func:`connect`: iterate over what it returns to reconnect automatically.
+    It takes the same arguments as :class:`reconnect`, with ``path`` as well.
+    It's only available on Unix.
+
+    Args:
+        path: Path of the Unix socket in the file system, a :class:`str` or a
+            path-like object such as :class:`pathlib.Path`.
+        uri: URI sent in the opening handshake; ``ws://localhost/`` by
+            default, or ``wss://localhost/`` when ``ssl`` is given.
+        kwargs: Same as for :class:`reconnect`.
+
+    """
+    if uri is None:
+        uri = "ws://localhost/" if kwargs.get("ssl") is None else "wss://localhost/"
+    return reconnect(uri=uri, unix=True, path=path, **kwargs)
