@@ -11,6 +11,13 @@ written in:
 ``scripts/bump-version`` rewrites them all; ``scripts/check-versions`` fails
 when any of them disagree. Standard library only, Python >= 3.11 (tomllib).
 
+The number says which upstream ``websockets`` release the family implements,
+so that packages declaring ``websockets>=13`` resolve to our metapackage:
+``X.Y.Z`` is our first release of upstream's ``X.Y`` (``Z`` = 0) or ``X.Y.Z``
+API, and a fourth number counts our own releases after it: 17.4.0, then
+17.4.0.1, 17.4.0.2... which stay below upstream's next release, 17.4.1 or
+17.5. PEP 440 suffixes are allowed (17.4.0.1.dev0 between releases).
+
 """
 
 from __future__ import annotations
@@ -26,8 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = ROOT / "VERSION"
 VERSION_PY = ROOT / "packages" / "ws-proto" / "src" / "websockets" / "version.py"
 
-# PEP 440 versions in their canonical form, without epochs or local parts.
-_VERSION_RE = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+# PEP 440 versions in their canonical form, without epochs or local parts:
+# three numbers for the upstream release implemented, maybe a fourth for ours.
+_VERSION_RE = re.compile(r"\d+\.\d+\.\d+(\.\d+)?((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+_SCHEME = (
+    "a version number such as 17.4.0 (first release implementing upstream's 17.4),"
+    " 17.4.0.1 (our next one) or 17.4.0.2.dev0"
+)
 # A requirement: name, optional extras, then the rest (specifiers, markers).
 _REQUIREMENT_RE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)")
 # `tag = "..."` or `tag: str = "..."` at the start of a line of version.py.
@@ -94,7 +106,7 @@ def problems() -> list[str]:
     expected = read_version_file()
     found = []
     if not _VERSION_RE.fullmatch(expected):
-        found.append(f"VERSION: {expected!r} isn't a version number such as 1.2.0 or 1.3.0.dev0")
+        found.append(f"VERSION: {expected!r} isn't {_SCHEME}")
 
     dists = distributions()
     siblings = {dist.name for dist in dists}
@@ -186,7 +198,7 @@ def bump_main(argv: list[str]) -> int:
     new = argv[0]
     if not _VERSION_RE.fullmatch(new):
         print(
-            f"bump-version: {new!r} isn't a version number such as 1.2.0 or 1.3.0.dev0",
+            f"bump-version: {new!r} isn't {_SCHEME}",
             file=sys.stderr,
         )
         return 2

@@ -113,8 +113,21 @@ def test_missing_backend_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delitem(websockets.__dict__, "connect", raising=False)
     monkeypatch.setattr(importlib, "import_module", fail)
-    with pytest.raises(ImportError, match="pip install ws-asyncio"):
+    with pytest.raises(ImportError) as raised:
         websockets.connect  # noqa: B018
+    message = str(raised.value)
+    version = websockets.version.version
+    assert message.startswith(
+        f"websockets.connect requires the ws-asyncio distribution at version {version}, "
+    )
+    assert raised.value.name == "websockets.asyncio"
+    assert "not from PyPI by name" in message
+    # How to install it from this project, which is true, rather than from
+    # PyPI, where there's no ws-asyncio (and an unrelated ws-sync).
+    assert "pip install ./packages/ws-proto ./packages/ws-asyncio;" in message
+    assert f"pip install --no-index --find-links DIR ws-asyncio=={version}," in message
+    assert f"or websockets=={version} for every distribution." in message
+    assert "pip install ws-asyncio" not in message
 
 
 def test_missing_router_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,8 +136,34 @@ def test_missing_router_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delitem(websockets.__dict__, "route", raising=False)
     monkeypatch.setattr(importlib, "import_module", fail)
-    with pytest.raises(ImportError, match="requires the ws-asyncio ws-router distributions"):
+    with pytest.raises(ImportError) as raised:
         websockets.route  # noqa: B018
+    message = str(raised.value)
+    version = websockets.version.version
+    assert message.startswith(
+        "websockets.route requires the ws-asyncio and ws-router distributions "
+        f"at version {version}, like ws-proto. They are part of this websockets project "
+    )
+    assert "pip install ./packages/ws-proto ./packages/ws-asyncio ./packages/ws-router;" in message
+    assert f"DIR ws-asyncio=={version} ws-router=={version}," in message
+
+
+def test_missing_deflate_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # compression="deflate" without ws-deflate says how to install it, too.
+    from websockets.compression import client_extensions
+
+    monkeypatch.setitem(sys.modules, "websockets.extensions.permessage_deflate", None)
+    with pytest.raises(ImportError) as raised:
+        client_extensions("deflate", None)
+    message = str(raised.value)
+    version = websockets.version.version
+    assert message.startswith(
+        f"compression='deflate' requires the ws-deflate distribution at version {version}, "
+    )
+    assert raised.value.name == "websockets.extensions.permessage_deflate"
+    assert "pip install ./packages/ws-proto ./packages/ws-deflate;" in message
+    assert f"pip install --no-index --find-links DIR ws-deflate=={version}," in message
+    assert "pip install ws-deflate" not in message
 
 
 def test_core_module_errors_propagate(monkeypatch: pytest.MonkeyPatch) -> None:

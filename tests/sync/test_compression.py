@@ -154,7 +154,7 @@ def test_decompression_bomb() -> None:
 
 def test_explicit_deflate_without_ws_deflate(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, DEFLATE, None)
-    with pytest.raises(ImportError, match="pip install ws-deflate"):
+    with pytest.raises(ImportError, match="requires the ws-deflate distribution"):
         connect("ws://127.0.0.1:1/", compression="deflate")
 
 

@@ -76,6 +76,7 @@ __all__ = [
     "RequestLineTooLong",
     "SecurityError",
     "StatusLineTooLong",
+    "TooManyFragments",
     "TooManyHeaders",
     "WebSocketException",
     # .frames
@@ -133,6 +134,7 @@ _EXCEPTIONS = (
     "RequestLineTooLong",
     "SecurityError",
     "StatusLineTooLong",
+    "TooManyFragments",
     "TooManyHeaders",
     "WebSocketException",
 )
@@ -170,27 +172,49 @@ _MODULES: dict[str, tuple[str, ...]] = {
 _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
 
 # Distributions to install for the names that ws-proto doesn't provide, with
-# the top-level modules whose absence means that distribution is missing.
-_DISTRIBUTIONS: dict[str, tuple[str, frozenset[str]]] = {
-    ".asyncio.client": ("ws-asyncio", frozenset({"websockets.asyncio"})),
-    ".asyncio.server": ("ws-asyncio", frozenset({"websockets.asyncio"})),
+# the top-level modules whose absence means that one of them is missing.
+_DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    ".asyncio.client": (("ws-asyncio",), frozenset({"websockets.asyncio"})),
+    ".asyncio.server": (("ws-asyncio",), frozenset({"websockets.asyncio"})),
     ".asyncio.router": (
-        "ws-asyncio ws-router",
+        ("ws-asyncio", "ws-router"),
         frozenset({"websockets.asyncio", "websockets.routing", "werkzeug"}),
     ),
 }
 
 
+def _requires(feature: str, distributions: tuple[str, ...]) -> str:
+    """Say that ``feature`` needs ``distributions`` of this project, and how to install them.
+
+    These distributions aren't installed by name from PyPI, where ``ws-sync``
+    is an unrelated project: they come from this project's wheels or source
+    folders, at the same version as ws-proto.
+
+    """
+    from .version import version
+
+    names = " and ".join(distributions)
+    plural = len(distributions) > 1
+    folders = " ".join(f"./packages/{name}" for name in ("ws-proto", *distributions))
+    pins = " ".join(f"{name}=={version}" for name in distributions)
+    return (
+        f"{feature} requires the {names} distribution{'s' if plural else ''} "
+        f"at version {version}, like ws-proto. "
+        f"{'They are' if plural else 'It is'} part of this websockets project and "
+        f"{'come' if plural else 'comes'} from the project's wheels or source folders, "
+        f"not from PyPI by name. From a checkout of the project: pip install {folders}; "
+        f"from a directory DIR holding the project's wheels: "
+        f"pip install --no-index --find-links DIR {pins}, "
+        f"or websockets=={version} for every distribution."
+    )
+
+
 def _missing_distribution(name: str, module: str, exc: ModuleNotFoundError) -> ImportError:
-    distribution, providers = _DISTRIBUTIONS[module]
+    distributions, providers = _DISTRIBUTIONS[module]
     missing = exc.name or ""
     if not any(missing == p or missing.startswith(p + ".") for p in providers):
         raise exc
-    return ImportError(
-        f"websockets.{name} requires the {distribution} distribution"
-        f"{'s' if ' ' in distribution else ''}: pip install {distribution}",
-        name=missing,
-    )
+    return ImportError(_requires(f"websockets.{name}", distributions), name=missing)
 
 
 def __getattr__(name: str) -> Any:
@@ -260,6 +284,7 @@ if typing.TYPE_CHECKING:
         RequestLineTooLong,
         SecurityError,
         StatusLineTooLong,
+        TooManyFragments,
         TooManyHeaders,
         WebSocketException,
     )

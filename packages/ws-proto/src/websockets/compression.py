@@ -53,9 +53,10 @@ def _load(compression: str | None) -> object | None:
             raise
         if compression is DEFAULT_COMPRESSION:
             return None
+        from . import _requires
+
         raise ImportError(
-            "compression='deflate' requires the ws-deflate distribution: pip install ws-deflate",
-            name=_MODULE,
+            _requires("compression='deflate'", ("ws-deflate",)), name=_MODULE
         ) from exc
     return module
 
