@@ -101,6 +101,14 @@ class ConnectTests(AsyncTestCase):
             await client.close()
             self.assertEqual(client.close_code, CloseCode.NORMAL_CLOSURE)
 
+    async def test_subprotocols_checked_when_called(self) -> None:
+        # As upstream, misuse raises where connect() is called, before it's
+        # awaited, so nothing is connected.
+        with self.assertRaisesRegex(TypeError, "^subprotocols must be a list, not a str$"):
+            connect("ws://127.0.0.1:9/", subprotocols="chat")  # type: ignore[arg-type]
+        with self.assertRaisesRegex(ValueError, "^invalid subprotocol: super chat$"):
+            connect("ws://127.0.0.1:9/", subprotocols=[Subprotocol("super chat")])
+
     async def test_context_manager(self) -> None:
         async with serve(echo, "127.0.0.1", 0) as server:
             async with connect(get_uri(server)) as client:

@@ -207,6 +207,22 @@ class ServeTests(AsyncTestCase):
         self.assertIn("connection closed", messages)
         self.assertEqual(messages[-2:], ["server closing", "server closed"])
 
+    async def test_logs_rejected_connection(self) -> None:
+        # As upstream, a server logs the close of every connection, even one
+        # whose handshake failed.
+        with self.assertLogs("websockets.server", logging.INFO) as logs:
+            async with serve(echo, "127.0.0.1", 0) as server:
+                response = await raw_request(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(response.startswith(b"HTTP/1.1 426 Upgrade Required\r\n"))
+                await wait_for(
+                    lambda: "connection closed" in [r.getMessage() for r in logs.records]
+                )
+        messages = [record.getMessage() for record in logs.records]
+        self.assertLess(
+            messages.index("connection rejected (426 Upgrade Required)"),
+            messages.index("connection closed"),
+        )
+
     async def test_ipv6(self) -> None:
         if not socket.has_ipv6:  # pragma: no cover
             self.skipTest("IPv6 isn't available")
@@ -279,6 +295,15 @@ class ServeTests(AsyncTestCase):
             async with unix_serve(echo, path) as server:
                 self.assertEqual(server.sockets[0].getsockname(), str(path))
                 async with unix_connect(str(path)) as client:
+                    await client.send("café")
+                    self.assertEqual(await client.recv(), "café")
+
+    async def test_unix_bytes_path(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.fsencode(os.path.join(directory, "websockets"))
+            async with unix_serve(echo, path) as server:
+                self.assertEqual(os.fsencode(server.sockets[0].getsockname()), path)
+                async with unix_connect(path) as client:
                     await client.send("café")
                     self.assertEqual(await client.recv(), "café")
 
@@ -544,8 +569,9 @@ class HealthCheckTests(AsyncTestCase):
             self.assertEqual(server.connections, set())
             await wait_for(lambda: not server.handlers)
         self.assertEqual(handled, [])
+        # As upstream: process_request answered, not the WebSocket handshake.
         self.assertIn(
-            "connection rejected (403 Forbidden)", [record.getMessage() for record in logs.records]
+            "HTTP response sent (403 Forbidden)", [record.getMessage() for record in logs.records]
         )
 
 

@@ -294,7 +294,7 @@ class TestSubprotocol:
         )
 
     def test_build_invalid(self) -> None:
-        with pytest.raises(ValueError, match="invalid subprotocol: 'super chat'"):
+        with pytest.raises(ValueError, match=r"^invalid subprotocol: super chat$"):
             build_subprotocol([Subprotocol("chat"), Subprotocol("super chat")])
 
     @pytest.mark.parametrize(
@@ -305,27 +305,32 @@ class TestSubprotocol:
         assert build_subprotocol(subprotocols) == ", ".join(subprotocols)
 
     def test_validate_str(self) -> None:
-        with pytest.raises(TypeError, match="subprotocols must be a list, not a str: 'chat'"):
+        with pytest.raises(TypeError, match=r"^subprotocols must be a list, not a str$"):
             validate_subprotocols("chat")  # type: ignore[arg-type]
 
     def test_validate_not_a_sequence(self) -> None:
-        with pytest.raises(TypeError, match="subprotocols must be a list, got set"):
+        with pytest.raises(TypeError, match=r"^subprotocols must be a list$"):
             validate_subprotocols({"chat"})  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(
         ("subprotocols", "message"),
         [
-            (["chat", ""], "invalid subprotocol: ''"),
-            (["super chat"], "invalid subprotocol: 'super chat'"),
-            (["chat,superchat"], "invalid subprotocol: 'chat,superchat'"),
-            (["caf\xe9"], "invalid subprotocol: 'caf\xe9'"),
-            ([42], "invalid subprotocol: 42"),
+            (["chat", ""], "invalid subprotocol: "),
+            (["super chat"], "invalid subprotocol: super chat"),
+            (["chat,superchat"], "invalid subprotocol: chat,superchat"),
+            (["caf\xe9"], "invalid subprotocol: caf\xe9"),
         ],
     )
     def test_validate_invalid(self, subprotocols: list[Subprotocol], message: str) -> None:
+        # The messages are upstream's.
         with pytest.raises(ValueError) as exc_info:
             validate_subprotocols(subprotocols)
         assert str(exc_info.value) == message
+
+    @pytest.mark.parametrize("subprotocols", [[42], ["chat", b"chat"]])
+    def test_validate_not_str(self, subprotocols: list[Subprotocol]) -> None:
+        with pytest.raises(TypeError, match=r"^expected str, got (int|bytes)$"):
+            validate_subprotocols(subprotocols)
 
 
 class TestBasicAuth:

@@ -381,7 +381,26 @@ class TestReject:
     def test_rejection_logged(self, caplog: pytest.LogCaptureFixture) -> None:
         with caplog.at_level(logging.INFO, logger="websockets.server"):
             accept(ServerProtocol(), request_bytes(omit=["Upgrade"]))
-        assert "connection rejected (426 Upgrade Required)" in caplog.text
+        assert [record.getMessage() for record in caplog.records] == [
+            "connection rejected (426 Upgrade Required)"
+        ]
+
+    def test_http_response_logged(self, caplog: pytest.LogCaptureFixture) -> None:
+        # A response made without accept(), e.g. by process_request, isn't a
+        # rejected WebSocket handshake; upstream logs it the same way.
+        server = ServerProtocol()
+        receive_request(server, request_bytes())
+        with caplog.at_level(logging.INFO, logger="websockets.server"):
+            server.send_response(server.reject(200, "OK\n"))
+        assert [record.getMessage() for record in caplog.records] == ["HTTP response sent (200 OK)"]
+
+    def test_unparsable_request_rejection_logged(self, caplog: pytest.LogCaptureFixture) -> None:
+        server = ServerProtocol()
+        with caplog.at_level(logging.INFO, logger="websockets.server"):
+            server.receive_data(b"HELO relay.invalid\r\n\r\n")
+        assert [record.getMessage() for record in caplog.records] == [
+            "connection rejected (400 Bad Request)"
+        ]
 
 
 class TestOrigin:

@@ -6,6 +6,7 @@ import contextlib
 import http
 import http.client
 import logging
+import os
 import pathlib
 import re
 import socket
@@ -155,6 +156,14 @@ def test_unix_path_like(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "websockets"
     with run_unix_server(path) as server, unix_connect(str(path)) as client:  # type: ignore[arg-type]
         assert server.socket.getsockname() == str(path)
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+
+
+def test_unix_bytes_path(tmp_path: pathlib.Path) -> None:
+    path = os.fsencode(tmp_path / "websockets")
+    with run_unix_server(path) as server, unix_connect(path) as client:  # type: ignore[arg-type]
+        assert os.fsencode(server.socket.getsockname()) == path
         client.send("tea")
         assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
 
@@ -317,7 +326,11 @@ def test_server_header(server_header: str | None) -> None:
         assert client.response.headers.get("Server") == server_header
 
 
-def test_health_check() -> None:
+def server_messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "websockets.server"]
+
+
+def test_health_check(caplog: pytest.LogCaptureFixture) -> None:
     """respond() answers plain HTTP requests, e.g. a load balancer's."""
 
     def health_check(connection: ServerConnection, request: Request) -> Response | None:
@@ -325,7 +338,10 @@ def test_health_check() -> None:
             return connection.respond(http.HTTPStatus.OK, "OK\n")
         return None
 
-    with run_server(process_request=health_check) as server:
+    with (
+        caplog.at_level(logging.INFO, logger="websockets.server"),
+        run_server(process_request=health_check) as server,
+    ):
         host, port = get_host_port(server)
         client = http.client.HTTPConnection(host, port, timeout=JOIN_TIMEOUT)
         try:
@@ -335,10 +351,14 @@ def test_health_check() -> None:
             assert response.read() == b"OK\n"
         finally:
             client.close()
+        # Logged as upstream does: a plain HTTP response, then the close.
+        wait_until(lambda: "connection closed" in server_messages(caplog))
+    messages = server_messages(caplog)
+    assert messages.index("HTTP response sent (200 OK)") < messages.index("connection closed")
 
 
-def test_invalid_request() -> None:
-    with run_server() as server:
+def test_invalid_request(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="websockets.server"), run_server() as server:
         host, port = get_host_port(server)
         client = http.client.HTTPConnection(host, port, timeout=JOIN_TIMEOUT)
         try:
@@ -348,6 +368,11 @@ def test_invalid_request() -> None:
             assert b"Failed to open a WebSocket connection" in response.read()
         finally:
             client.close()
+        wait_until(lambda: "connection closed" in server_messages(caplog))
+    messages = server_messages(caplog)
+    assert messages.index("connection rejected (426 Upgrade Required)") < messages.index(
+        "connection closed"
+    )
 
 
 def test_shutdown_drops_rejected_connections() -> None:

@@ -76,8 +76,7 @@ def server_response(
             as is, plus the ``Server`` header.
         serving: Whether the server still accepts connections. When it's
             shutting down, requests get 503 Service Unavailable.
-        server_header: Value of the ``Server`` header; :obj:`None` or an
-            empty string omits it.
+        server_header: Value of the ``Server`` header; :obj:`None` omits it.
 
     Returns:
         The response: 101 Switching Protocols when the connection is accepted,
@@ -93,7 +92,7 @@ def server_response(
             response = protocol.reject(
                 http.HTTPStatus.SERVICE_UNAVAILABLE, "Server is shutting down.\n"
             )
-    if server_header:
+    if server_header is not None:
         response.headers["Server"] = server_header
     return response
 

@@ -401,17 +401,20 @@ def validate_subprotocols(subprotocols: Sequence[Subprotocol]) -> None:
     configured, rather than during the opening handshake.
 
     Raises:
-        TypeError: If ``subprotocols`` is a :class:`str` or isn't a sequence.
+        TypeError: If ``subprotocols`` is a :class:`str`, isn't a sequence,
+            or holds something other than a :class:`str`.
         ValueError: If a subprotocol isn't a token (:rfc:`6455#section-4.1`).
 
     """
     if isinstance(subprotocols, str):
-        raise TypeError(f"subprotocols must be a list, not a str: {subprotocols!r}")
+        raise TypeError("subprotocols must be a list, not a str")
     if not isinstance(subprotocols, Sequence):
-        raise TypeError(f"subprotocols must be a list, got {type(subprotocols).__name__}")
+        raise TypeError("subprotocols must be a list")
     for subprotocol in subprotocols:
+        if not isinstance(subprotocol, str):
+            raise TypeError(f"expected str, got {type(subprotocol).__name__}")
         if not _is_token(subprotocol):
-            raise ValueError(f"invalid subprotocol: {subprotocol!r}")
+            raise ValueError(f"invalid subprotocol: {subprotocol}")
 
 
 def build_www_authenticate_basic(realm: str) -> str:

@@ -140,6 +140,12 @@ class ServerProtocol(Protocol):
         self.origin: Origin | None = None
         """``Origin`` header of the request, if any, once accepted."""
 
+        # True once the request was handled as a WebSocket handshake, by
+        # accept() or because it couldn't be parsed; False while the response
+        # may be a plain HTTP response, e.g. from process_request. It decides
+        # how a response other than 101 is logged, as upstream does.
+        self._handshake_attempted = False
+
         self.subprotocol: Subprotocol | None = None
         """Subprotocol selected during the opening handshake, if any."""
 
@@ -166,6 +172,7 @@ class ServerProtocol(Protocol):
             client.
 
         """
+        self._handshake_attempted = True
         try:
             (
                 accept_header,
@@ -491,7 +498,6 @@ class ServerProtocol(Protocol):
         # meaning "the opening handshake succeeded".
         if self.handshake_exc is None:
             self.handshake_exc = InvalidStatus(response)
-        self.logger.info("connection rejected (%d %s)", status.value, status.phrase)
         return response
 
     def send_response(self, response: Response) -> None:
@@ -527,6 +533,11 @@ class ServerProtocol(Protocol):
             self.parser = super().parse()
             next(self.parser)
         else:
+            if self._handshake_attempted:
+                log_message = "connection rejected (%d %s)"
+            else:
+                log_message = "HTTP response sent (%d %s)"
+            self.logger.info(log_message, response.status_code, response.reason_phrase)
             self.send_eof()
             self.parser = self.discard()
             next(self.parser)  # run up to the first yield
@@ -559,6 +570,7 @@ class ServerProtocol(Protocol):
 
     def _reject_unparsable(self, exc: Exception) -> None:
         """Answer a request that can't be parsed, then close the connection."""
+        self._handshake_attempted = True
         status: http.HTTPStatus | None
         if isinstance(exc, RequestLineTooLong):
             if self.debug:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import http
 import logging
+import os
 from typing import Any, NewType, Union
 
-# BytesLike and DataLike are public but, as upstream, not in __all__.
+# BytesLike, DataLike and PathLike are public but, as upstream, not in __all__.
 __all__ = [
     "Data",
     "ExtensionName",
@@ -42,6 +43,9 @@ Subprotocol = NewType("Subprotocol", str)
 
 ExtensionName = NewType("ExtensionName", str)
 """Name of a WebSocket extension (:rfc:`6455#section-9.1`)."""
+
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+"""Types accepted for the path of a Unix socket."""
 
 ExtensionParameter = tuple[str, Union[str, None]]
 """Parameter of a WebSocket extension: a name and a value, or :obj:`None` for

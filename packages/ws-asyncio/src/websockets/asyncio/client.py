@@ -34,10 +34,11 @@ from ..compression import DEFAULT_COMPRESSION, client_extensions
 from ..datastructures import HeadersLike
 from ..exceptions import InvalidProxyMessage, ProxyError
 from ..extensions.base import ClientExtensionFactory
+from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
 from ..protocol import Event
 from ..proxy import HTTPProxyHandshake, Proxy, get_proxy, parse_proxy
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..typing import LoggerLike, Origin, PathLike, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .compatibility import asyncio_timeout
 from .connection import Connection
@@ -318,6 +319,10 @@ class connect:
     ) -> None:
         self.uri = uri
 
+        # Fail on misuse here, where the caller made it, as upstream does,
+        # rather than when the connection is awaited.
+        if subprotocols is not None:
+            validate_subprotocols(subprotocols)
         extensions = client_extensions(compression, extensions)
 
         if logger is None:
@@ -759,7 +764,7 @@ async def _connect_socks_proxy(
 
 
 def unix_connect(
-    path: str | os.PathLike[str] | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> connect:

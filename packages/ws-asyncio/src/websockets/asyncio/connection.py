@@ -89,7 +89,7 @@ from .._options import queue_limits
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, TooManyFragments
 from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame, Opcode
 from ..http11 import Request, Response
-from ..protocol import CLOSED, OPEN, Event, Protocol, State
+from ..protocol import CLOSED, OPEN, SERVER, Event, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 from .messages import Assembler
 
@@ -1332,7 +1332,9 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         self.recv_messages.close()
         if self.protocol.state is CLOSED:
             self._abort_pings()
-            if self.protocol.handshake_exc is None:
+            # A server logs every connection it closes, as upstream; a
+            # client only those that opened.
+            if self.protocol.side is SERVER or self.protocol.handshake_exc is None:
                 self.logger.info("connection closed")
         self._wake_drain_waiters()
         if not self._handshake_waiter.done():

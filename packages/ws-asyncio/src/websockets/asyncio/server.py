@@ -33,7 +33,7 @@ from ..headers import validate_subprotocols
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
-from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import DataLike, LoggerLike, Origin, PathLike, StatusLike, Subprotocol
 from .compatibility import ExceptionGroup, asyncio_timeout
 from .connection import Connection
 
@@ -667,13 +667,15 @@ class serve:
             return connection
 
         unix: bool = kwargs.pop("unix", False)
-        # create_unix_server() accepts any path-like object.
-        path: str | os.PathLike[str] | None = kwargs.pop("path", None)
+        path: PathLike | None = kwargs.pop("path", None)
+        # create_unix_server() is typed for str paths; os.fsdecode() turns a
+        # bytes path into one that the OS sees as the same bytes.
+        unix_path = None if path is None else os.fsdecode(path)
 
         def create_server() -> Coroutine[Any, Any, asyncio.Server]:
             loop = asyncio.get_running_loop()
             if unix:
-                return loop.create_unix_server(factory, path, **kwargs)
+                return loop.create_unix_server(factory, unix_path, **kwargs)
             return loop.create_server(factory, host, port, **kwargs)
 
         self.server = Server(create_server, self._handle, logger)
@@ -747,7 +749,7 @@ class serve:
 
 def unix_serve(
     handler: Callable[[ServerConnection], Awaitable[None]],
-    path: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> serve:
     """Create a WebSocket server listening on a Unix socket.

@@ -43,7 +43,7 @@ from ..extensions.base import ClientExtensionFactory
 from ..http11 import USER_AGENT, Response
 from ..protocol import Event
 from ..proxy import HTTPProxyHandshake, Proxy, get_proxy, parse_proxy
-from ..typing import LoggerLike, Origin, Subprotocol
+from ..typing import LoggerLike, Origin, PathLike, Subprotocol
 from ..uri import WebSocketURI, parse_uri
 from .connection import Connection
 from .utils import Deadline
@@ -238,7 +238,7 @@ class _Connector:
         logger: LoggerLike,
         create_connection: type[ClientConnection],
         unix: bool,
-        path: str | os.PathLike[str] | None,
+        path: PathLike | None,
         kwargs: dict[str, Any],
     ) -> None:
         self.uri = uri
@@ -1237,7 +1237,7 @@ def connect(
 
 @overload
 def unix_connect(
-    path: str | os.PathLike[str] | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     *,
     legacy: Literal[False],
@@ -1247,7 +1247,7 @@ def unix_connect(
 
 @overload
 def unix_connect(
-    path: str | os.PathLike[str] | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     *,
     legacy: Literal[True] | None = None,
@@ -1256,7 +1256,7 @@ def unix_connect(
 
 
 def unix_connect(
-    path: str | os.PathLike[str] | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     *,
     legacy: bool | None = None,
@@ -1284,7 +1284,7 @@ def unix_connect(
 
 
 def unix_reconnect(
-    path: str | os.PathLike[str] | None = None,
+    path: PathLike | None = None,
     uri: str | None = None,
     **kwargs: Any,
 ) -> reconnect:

@@ -110,7 +110,7 @@ from .._options import queue_limits
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, TooManyFragments
 from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame, Opcode
 from ..http11 import Request, Response
-from ..protocol import CLOSED, OPEN, Event, Protocol, State
+from ..protocol import CLOSED, OPEN, SERVER, Event, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 from ._hub import Hub, get_hub
 from .messages import Assembler
@@ -1509,7 +1509,11 @@ class Connection:
                     pong_waiter.set()
             self._pong_waiters.clear()
 
-        if self.protocol.state is CLOSED and self.protocol.handshake_exc is None:
+        # A server logs every connection it closes, as upstream; a client
+        # only those that opened.
+        if self.protocol.state is CLOSED and (
+            self.protocol.side is SERVER or self.protocol.handshake_exc is None
+        ):
             self.logger.info("connection closed")
         self._closed.set()
 

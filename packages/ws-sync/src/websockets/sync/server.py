@@ -34,7 +34,7 @@ from ..headers import validate_subprotocols
 from ..http11 import SERVER, Request, Response
 from ..protocol import CONNECTING, OPEN, Event
 from ..server import ServerProtocol
-from ..typing import DataLike, LoggerLike, Origin, StatusLike, Subprotocol
+from ..typing import DataLike, LoggerLike, Origin, PathLike, StatusLike, Subprotocol
 from .connection import Connection
 from .utils import Deadline
 
@@ -733,7 +733,7 @@ def serve(
 
 def unix_serve(
     handler: Callable[[ServerConnection], None],
-    path: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None = None,
+    path: PathLike | None = None,
     **kwargs: Any,
 ) -> Server:
     """Create a WebSocket server listening on a Unix socket.
