@@ -15,7 +15,7 @@ from typing import Any
 import websockets.protocol
 import websockets.streams
 import websockets.utils
-from websockets.datastructures import MultipleValuesError
+from websockets.datastructures import Headers, MultipleValuesError
 from websockets.exceptions import (
     ConnectionClosed,
     InvalidHandshake,
@@ -44,9 +44,10 @@ PARSER_ERRORS: dict[type[Exception], int | None] = {
     EOFError: None,
 }
 
-# Documented exceptions of Request.parse and Response.parse. Exact types: a
-# subclass of ValueError such as UnicodeDecodeError would be a bug.
-HTTP_ERRORS = (EOFError, ValueError, NotImplementedError, MultipleValuesError)
+# Documented exceptions of Request.parse and Response.parse, as upstream's:
+# exact types, so that another subclass of ValueError is reported.
+# UnicodeDecodeError is for a request line that isn't ASCII.
+HTTP_ERRORS = (EOFError, ValueError, UnicodeDecodeError, NotImplementedError, MultipleValuesError)
 
 
 def check_http_error(exc: BaseException) -> None:
@@ -55,6 +56,18 @@ def check_http_error(exc: BaseException) -> None:
         return
     if type(exc) not in HTTP_ERRORS:
         raise AssertionError(f"HTTP parser raised {type(exc).__name__}: {exc}") from exc
+
+
+def received_headers(pairs: list[tuple[str, str]]) -> Headers:
+    """Headers as a peer may send them: unchecked, like the parser's output.
+
+    ``Headers(pairs)`` would refuse what an application mustn't send; the
+    header parsers under test must cope with whatever a peer sends.
+    """
+    headers = Headers()
+    for name, value in pairs:
+        headers.set_insecure(name, value)
+    return headers
 
 
 def split_sizes(total: int, seed: int) -> Iterator[int]:

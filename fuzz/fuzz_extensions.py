@@ -22,8 +22,8 @@ from typing import Any
 from fuzz import _harness
 
 with _harness.instrumented():
+    from fuzz import _checks
     from websockets.client import ClientProtocol
-    from websockets.datastructures import Headers
     from websockets.exceptions import InvalidHeaderFormat, NegotiationError
     from websockets.extensions.permessage_deflate import (
         ClientPerMessageDeflateFactory,
@@ -86,7 +86,7 @@ def check_exchange(sender: PerMessageDeflate, receiver: PerMessageDeflate) -> No
 def check_server(config: int, values: list[str]) -> None:
     factory = ServerPerMessageDeflateFactory(**SERVER_FACTORIES[config % len(SERVER_FACTORIES)])
     protocol = ServerProtocol(extensions=[factory])
-    headers = Headers([("Sec-WebSocket-Extensions", value) for value in values])
+    headers = _checks.received_headers([("Sec-WebSocket-Extensions", value) for value in values])
     try:
         response, extensions = protocol.process_extensions(headers)
     except InvalidHeaderFormat:
@@ -116,7 +116,7 @@ def check_client(config: int, values: list[str]) -> None:
     settings = CLIENT_FACTORIES[config % len(CLIENT_FACTORIES)]
     factory = ClientPerMessageDeflateFactory(**settings)
     protocol = ClientProtocol(parse_uri("ws://example.com/"), extensions=[factory])
-    headers = Headers([("Sec-WebSocket-Extensions", value) for value in values])
+    headers = _checks.received_headers([("Sec-WebSocket-Extensions", value) for value in values])
     try:
         extensions = protocol.process_extensions(headers)
     except (InvalidHeaderFormat, NegotiationError):

@@ -19,9 +19,9 @@ from __future__ import annotations
 from fuzz import _harness
 
 with _harness.instrumented():
+    from fuzz import _checks
     from websockets import auth, headers
     from websockets.auth import InvalidCredentials
-    from websockets.datastructures import Headers
     from websockets.exceptions import (
         InvalidHeaderFormat,
         InvalidHeaderValue,
@@ -76,7 +76,7 @@ def check_authorization(value: str) -> None:
 
 
 def check_credentials(values: list[str]) -> None:
-    request = Request("/", Headers([("Authorization", value) for value in values]))
+    request = Request("/", _checks.received_headers([("Authorization", value) for value in values]))
     try:
         username, password = auth.get_credentials(request)
     except InvalidCredentials:
@@ -91,7 +91,7 @@ def check_validate_upgrade(values: list[str]) -> None:
         ("Connection" if index % 2 else "Upgrade", value) for index, value in enumerate(values)
     ]
     try:
-        headers.validate_upgrade(Headers(pairs))
+        headers.validate_upgrade(_checks.received_headers(pairs))
     except (InvalidHeaderFormat, InvalidUpgrade):
         return
 

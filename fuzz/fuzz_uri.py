@@ -23,8 +23,8 @@ from urllib.parse import quote
 from fuzz import _harness
 
 with _harness.instrumented():
+    from fuzz import _checks
     from websockets.client import ClientProtocol, follow_redirect
-    from websockets.datastructures import Headers
     from websockets.exceptions import InvalidProxy, InvalidStatus, InvalidURI, SecurityError
     from websockets.headers import build_host
     from websockets.http11 import Response
@@ -95,7 +95,7 @@ def check_proxy(value: str) -> None:
 
 def check_redirect(value: str, secure: bool) -> None:
     uri = f"{'wss' if secure else 'ws'}://example.com/a/b?c"
-    response = Response(302, "Found", Headers([("Location", value)]))
+    response = Response(302, "Found", _checks.received_headers([("Location", value)]))
     try:
         new_uri = follow_redirect(uri, InvalidStatus(response))
     except (InvalidURI, SecurityError):
