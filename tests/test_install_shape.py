@@ -184,3 +184,16 @@ def test_permessage_deflate_only_with_ws_deflate() -> None:
     else:
         with pytest.raises(ModuleNotFoundError):
             import websockets.extensions.permessage_deflate  # noqa: F401
+
+
+def test_star_import() -> None:
+    """``from websockets import *`` works in every shape, with what's installed."""
+    namespace: dict[str, object] = {}
+    exec("from websockets import *", namespace)
+    for requires, names in BACKEND_NAMES.items():
+        available = set(requires) <= installed()
+        for name in names:
+            assert (name in websockets.__all__) == available, name
+            assert (name in namespace) == available, name
+    core_names = set(websockets.__all__) - {n for ns in BACKEND_NAMES.values() for n in ns}
+    assert core_names and core_names <= set(namespace)

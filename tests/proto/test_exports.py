@@ -13,6 +13,7 @@ import websockets.client
 import websockets.datastructures
 import websockets.exceptions
 import websockets.frames
+import websockets.headers
 import websockets.http11
 import websockets.protocol
 import websockets.server
@@ -65,6 +66,20 @@ def test_version() -> None:
     assert websockets.version.commit
 
 
+def test_eager_submodules() -> None:
+    # As upstream, importing the package makes these attributes of it.
+    code = "import websockets; websockets.version.version; websockets.imports.lazy_import"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_deprecated_alias() -> None:
+    with pytest.warns(
+        DeprecationWarning, match="^websockets.WebSocketProtocolError is deprecated$"
+    ):
+        alias = websockets.WebSocketProtocolError  # type: ignore[attr-defined]
+    assert alias is websockets.exceptions.ProtocolError
+
+
 def test_import_is_lazy() -> None:
     # Importing the package doesn't import the protocol modules.
     code = (
@@ -94,6 +109,18 @@ def test_defacto_api() -> None:
     for function in ("accept_key", "generate_key", "apply_mask"):
         assert callable(getattr(websockets.utils, function))
     assert callable(frames.Frame.parse) and callable(frames.Frame.serialize)
+    # Re-exports and former names that upstream keeps.
+    assert [protocol.TEXT, protocol.BINARY, protocol.CONT] == [frames.TEXT, frames.BINARY, 0]
+    assert [protocol.CLOSE, protocol.PING, protocol.PONG] == [8, 9, 10]
+    assert protocol.Origin is websockets.typing.Origin
+    assert protocol.Subprotocol is websockets.typing.Subprotocol
+    headers = websockets.headers
+    assert headers.ConnectionOption is websockets.typing.ConnectionOption
+    assert headers.UpgradeProtocol is websockets.typing.UpgradeProtocol
+    assert headers.build_extension_list is headers.build_extension
+    assert headers.parse_extension_list is headers.parse_extension
+    assert headers.build_subprotocol_list is headers.build_subprotocol
+    assert headers.parse_subprotocol_list is headers.parse_subprotocol
 
 
 def test_missing_module_error_is_not_masked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,8 +20,14 @@ from pkgutil import extend_path
 __path__ = extend_path(__path__, __name__)
 
 import importlib
+import importlib.util
 import typing
+import warnings
 from typing import Any
+
+# Submodules that upstream makes attributes of the package on import.
+from . import imports as imports
+from . import version as version
 
 __all__ = [
     # .asyncio.client
@@ -183,6 +189,25 @@ _DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 }
 
 
+def _installed(module: str) -> bool:
+    """Tell whether the distributions that provide ``module`` are installed."""
+    if module not in _DISTRIBUTIONS:
+        return True
+    _, providers = _DISTRIBUTIONS[module]
+    return all(importlib.util.find_spec(provider) is not None for provider in providers)
+
+
+# ``from websockets import *`` gets every name of __all__: leave out those
+# of distributions that aren't installed, which would raise ImportError.
+_INSTALLED = {module: _installed(module) for module in _DISTRIBUTIONS}
+__all__ = [name for name in __all__ if _INSTALLED.get(_LAZY[name], True)]
+
+# Deprecated aliases, as upstream: module defining each one and its new name.
+_DEPRECATED: dict[str, tuple[str, str]] = {
+    "WebSocketProtocolError": (".exceptions", "ProtocolError"),
+}
+
+
 def _requires(feature: str, distributions: tuple[str, ...]) -> str:
     """Say that ``feature`` needs ``distributions`` of this project, and how to install them.
 
@@ -222,6 +247,10 @@ def __getattr__(name: str) -> Any:
         from .version import version
 
         return version
+    if name in _DEPRECATED:
+        warnings.warn(f"websockets.{name} is deprecated", DeprecationWarning, stacklevel=2)
+        module_name, new_name = _DEPRECATED[name]
+        return getattr(importlib.import_module(module_name, __name__), new_name)
     try:
         module_name = _LAZY[name]
     except KeyError:

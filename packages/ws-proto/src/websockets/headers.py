@@ -23,11 +23,17 @@ import binascii
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from typing import NewType, TypeVar
+from typing import TypeVar
 
 from .datastructures import Headers
 from .exceptions import InvalidHeaderFormat, InvalidHeaderValue, InvalidUpgrade
-from .typing import ExtensionName, ExtensionParameter, Subprotocol
+from .typing import (
+    ConnectionOption,
+    ExtensionName,
+    ExtensionParameter,
+    Subprotocol,
+    UpgradeProtocol,
+)
 
 __all__ = [
     "build_authorization_basic",
@@ -45,12 +51,6 @@ __all__ = [
 
 
 T = TypeVar("T")
-
-ConnectionOption = NewType("ConnectionOption", str)
-"""Option in a ``Connection`` header (:rfc:`7230#section-6.1`)."""
-
-UpgradeProtocol = NewType("UpgradeProtocol", str)
-"""Protocol in an ``Upgrade`` header (:rfc:`7230#section-6.7`)."""
 
 
 # tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
@@ -547,3 +547,10 @@ def validate_upgrade(headers: Headers) -> None:
     )
     if not (len(upgrade) == 1 and upgrade[0].lower() == "websocket"):
         raise InvalidUpgrade("Upgrade", ", ".join(upgrade) if upgrade else None)
+
+
+# Former names, which upstream keeps for backwards compatibility.
+build_extension_list = build_extension
+parse_extension_list = parse_extension
+build_subprotocol_list = build_subprotocol
+parse_subprotocol_list = parse_subprotocol

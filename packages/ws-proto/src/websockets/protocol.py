@@ -110,6 +110,8 @@ from .exceptions import (
     ProtocolError,
 )
 from .extensions import Extension
+from .frames import BINARY as BINARY
+from .frames import CLOSE as CLOSE
 from .frames import (
     CLOSE_CODE_EXPLANATIONS,
     OK_CLOSE_CODES,
@@ -127,9 +129,15 @@ from .frames import (
     parse_header,
     serialize_head_and_payload,
 )
+from .frames import CONT as CONT
+from .frames import PING as PING
+from .frames import PONG as PONG
+from .frames import TEXT as TEXT
 from .http11 import Request, Response
 from .streams import StreamReader, take
 from .typing import BytesLike, LoggerLike
+from .typing import Origin as Origin  # re-exported, as upstream
+from .typing import Subprotocol as Subprotocol  # re-exported, as upstream
 from .utils import SPEEDUPS, apply_mask
 
 # Allowed second bytes of multi-byte UTF-8 sequences whose first byte

@@ -7,7 +7,8 @@ import logging
 import os
 from typing import Any, NewType, Union
 
-# BytesLike, DataLike and PathLike are public but, as upstream, not in __all__.
+# BytesLike, DataLike, PathLike, ConnectionOption and UpgradeProtocol are
+# public but, as upstream, not in __all__.
 __all__ = [
     "Data",
     "ExtensionName",
@@ -40,6 +41,12 @@ Origin = NewType("Origin", str)
 
 Subprotocol = NewType("Subprotocol", str)
 """Subprotocol in a ``Sec-WebSocket-Protocol`` header (:rfc:`6455#section-11.3.4`)."""
+
+ConnectionOption = NewType("ConnectionOption", str)
+"""Connection option in a ``Connection`` header (:rfc:`9110#section-7.6.1`)."""
+
+UpgradeProtocol = NewType("UpgradeProtocol", str)
+"""Protocol in an ``Upgrade`` header (:rfc:`9110#section-7.8`)."""
 
 ExtensionName = NewType("ExtensionName", str)
 """Name of a WebSocket extension (:rfc:`6455#section-9.1`)."""
