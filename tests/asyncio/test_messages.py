@@ -7,7 +7,7 @@ import tracemalloc
 import unittest
 from unittest.mock import Mock
 
-from websockets import _assembly
+from websockets.asyncio import messages
 from websockets.asyncio.messages import Assembler, SimpleQueue
 from websockets.exceptions import ConcurrencyError, TooManyFragments
 from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
@@ -422,10 +422,10 @@ class AssemblerArgumentsTests(unittest.TestCase):
 
 
 class MaxFragmentsTests(AsyncTestCase):
-    """WEBSOCKETS_MAX_FRAGMENTS, patched where the assemblers read it."""
+    """WEBSOCKETS_MAX_FRAGMENTS, patched in this module, like upstream's."""
 
     def setUp(self) -> None:
-        patcher = unittest.mock.patch.object(_assembly, "MAX_FRAGMENTS", 3)
+        patcher = unittest.mock.patch.object(messages, "MAX_FRAGMENTS", 3)
         patcher.start()
         self.addCleanup(patcher.stop)
         self.assembler = Assembler()
@@ -455,6 +455,15 @@ class MaxFragmentsTests(AsyncTestCase):
     async def test_get_raises_before_the_message_ends(self) -> None:
         for _ in range(4):
             self.assembler.put(Frame(OP_TEXT, b"a", fin=False))
+        with self.assertRaises(TooManyFragments):
+            await self.assembler.get()
+
+    async def test_patching_applies_to_existing_assemblers(self) -> None:
+        with unittest.mock.patch.object(messages, "MAX_FRAGMENTS", None):
+            self.put_message(4)
+            self.assertEqual(await self.assembler.get(), "abbc")
+        # Back to 3, for the assembler created before.
+        self.put_message(4)
         with self.assertRaises(TooManyFragments):
             await self.assembler.get()
 

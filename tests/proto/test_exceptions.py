@@ -399,3 +399,29 @@ class TestAttributes:
         assert InvalidParameterName("b").name == "b"
         exc = InvalidParameterValue("c", "d")
         assert (exc.name, exc.value) == ("c", "d")
+
+
+def test_websocket_protocol_error_is_deprecated_alias() -> None:
+    with pytest.warns(
+        DeprecationWarning, match=r"^websockets\.exceptions\.WebSocketProtocolError is deprecated$"
+    ) as record:
+        alias = exceptions.WebSocketProtocolError  # type: ignore[attr-defined]
+    assert alias is ProtocolError
+    # The warning points at the code that used the name.
+    assert record[0].filename == __file__
+
+
+def test_websocket_protocol_error_import() -> None:
+    with pytest.warns(DeprecationWarning):
+        from websockets.exceptions import WebSocketProtocolError  # type: ignore[attr-defined]
+    assert WebSocketProtocolError is ProtocolError
+
+
+def test_deprecated_aliases_in_dir_not_in_all() -> None:
+    assert "WebSocketProtocolError" in dir(exceptions)
+    assert "WebSocketProtocolError" not in exceptions.__all__
+
+
+def test_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        exceptions.Nope  # type: ignore[attr-defined]  # noqa: B018

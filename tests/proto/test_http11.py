@@ -830,6 +830,13 @@ class TestResponseBody:
         response = parse_response(data, mode, eof=True)
         assert response.body == b"error page"
 
+    def test_body_until_eof_is_bytearray(self) -> None:
+        # Like upstream: the body is what StreamReader.read_to_eof() returns.
+        data = b"HTTP/1.1 500 Internal Server Error\r\n\r\nerror page"
+        response = parse_response(data, eof=True)
+        assert type(response.body) is bytearray
+        assert response.serialize().endswith(b"\r\n\r\nerror page")
+
     def test_body_until_eof_waits_for_eof(self) -> None:
         reader = StreamReader()
         parser = Response.parse(reader.read_line, reader.read_exact, reader.read_to_eof)

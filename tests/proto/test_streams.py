@@ -98,6 +98,37 @@ class TestReadLine:
             next(gen)
 
 
+class TestReturnTypes:
+    """Like upstream's, read_line() and read_to_eof() return a new bytearray."""
+
+    def test_read_line(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam\neggs\n")
+        line = run(reader.read_line(32))
+        assert type(line) is bytearray
+        # It's the caller's: modifying it doesn't touch the buffer.
+        line.extend(b"!")
+        assert line == b"spam\n!"
+        assert reader.buffer == b"eggs\n"
+
+    def test_read_to_eof(self, reader: StreamReader) -> None:
+        reader.feed_data(b"spam")
+        reader.feed_eof()
+        data = run(reader.read_to_eof(32))
+        assert type(data) is bytearray
+        data.extend(b"!")
+        assert data == b"spam!"
+        assert reader.buffer == b""
+
+    def test_read_exact(self, reader: StreamReader) -> None:
+        # The frame parser's: payloads stay bytes, like messages; upstream's
+        # returns a bytearray (a listed difference).
+        reader.feed_data(b"spameggs")
+        data = run(reader.read_exact(4))
+        assert type(data) is bytes
+        assert data == b"spam"
+        assert reader.buffer == b"eggs"
+
+
 class TestReadExact:
     def test_exact(self, reader: StreamReader) -> None:
         reader.feed_data(b"spameggs")

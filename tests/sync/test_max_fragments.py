@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from websockets import _assembly
 from websockets.exceptions import ConnectionClosedError, TooManyFragments
 from websockets.frames import CloseCode
+from websockets.sync import messages
 from websockets.sync.client import connect
 from websockets.sync.server import ServerConnection
 
@@ -15,8 +19,36 @@ from .utils import get_uri, run_server
 
 @pytest.fixture(autouse=True)
 def max_fragments(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The limit is read from the environment at import; patch it instead.
-    monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 3)
+    # The limit is read from the environment at import; patch it where
+    # integrators patch upstream's.
+    monkeypatch.setattr(messages, "MAX_FRAGMENTS", 3)
+
+
+def test_limit_from_environment() -> None:
+    # Read at import, so in a fresh interpreter; no limit without it.
+    code = "import websockets.sync.messages as m; print(m.MAX_FRAGMENTS)"
+    env = {k: v for k, v in os.environ.items() if k != "WEBSOCKETS_MAX_FRAGMENTS"}
+    run = [sys.executable, "-c", code]
+    assert subprocess.run(run, env=env, capture_output=True, text=True).stdout == "None\n"
+    env["WEBSOCKETS_MAX_FRAGMENTS"] = "7"
+    assert subprocess.run(run, env=env, capture_output=True, text=True).stdout == "7\n"
+
+
+def test_limit_patched_after_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
+    def handler(websocket: ServerConnection) -> None:
+        for message in websocket:
+            # Three fragments and the empty final frame: four frames.
+            websocket.send(list(message))
+
+    monkeypatch.setattr(messages, "MAX_FRAGMENTS", None)
+    with run_server(handler) as server, connect(get_uri(server)) as client:
+        client.send("abc")
+        assert client.recv() == "abc"
+        monkeypatch.setattr(messages, "MAX_FRAGMENTS", 3)
+        client.send("abc")
+        with pytest.raises(ConnectionClosedError) as raised:
+            client.recv()
+        assert isinstance(raised.value.__cause__, TooManyFragments)
 
 
 def echo_whole(websocket: ServerConnection) -> None:
@@ -65,3 +97,25 @@ def test_recv_streaming_isnt_limited() -> None:
         client.send(["a", "b", "c", "d"])
         # The server echoes the empty final frame as a fragment too.
         assert [f for f in client.recv_streaming() if f] == ["a", "b", "c", "d"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs sync/connection.py to keep TooManyFragments as the cause of the closure",
+)
+def test_later_recv_keeps_cause() -> None:
+    def handler(websocket: ServerConnection) -> None:
+        # Three fragments and the empty final frame: four frames.
+        websocket.send(["a", "b", "c"])
+        websocket.recv()
+
+    with run_server(handler) as server, connect(get_uri(server)) as client:
+        for _ in range(2):
+            # Like upstream, every recv() after the failure says why.
+            with pytest.raises(ConnectionClosedError) as raised:
+                client.recv()
+            assert isinstance(raised.value.__cause__, TooManyFragments)
+        # So does send(), like upstream.
+        with pytest.raises(ConnectionClosedError) as raised:
+            client.send("x")
+        assert isinstance(raised.value.__cause__, TooManyFragments)

@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import pytest
 
-from websockets import _assembly
 from websockets.exceptions import ConcurrencyError, TooManyFragments
 from websockets.frames import OP_BINARY, OP_CONT, OP_TEXT, Frame
+from websockets.sync import messages
 from websockets.sync._hub import WakeGate
 from websockets.sync.messages import Assembler
 
@@ -427,7 +427,7 @@ def test_gate_admission_ends_when_closed() -> None:
 
 
 def test_get_too_many_fragments(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 3)
+    monkeypatch.setattr(messages, "MAX_FRAGMENTS", 3)
     assembler = Assembler()
     assembler.put(text("a", fin=False))
     for _ in range(3):
@@ -442,7 +442,7 @@ def test_get_too_many_fragments(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_get_at_fragment_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 3)
+    monkeypatch.setattr(messages, "MAX_FRAGMENTS", 3)
     assembler = Assembler()
     for _ in range(2):
         assembler.put(text("a", fin=False))
@@ -451,8 +451,19 @@ def test_get_at_fragment_limit(monkeypatch: pytest.MonkeyPatch) -> None:
         assert assembler.get(timeout=0) == "abc"
 
 
+def test_fragment_limit_patched_after_creation(monkeypatch: pytest.MonkeyPatch) -> None:
+    assembler = Assembler()
+    # Like upstream's, the constant is read when fragments arrive.
+    monkeypatch.setattr(messages, "MAX_FRAGMENTS", 2)
+    assembler.put(text("a", fin=False))
+    assembler.put(cont("b", fin=False))
+    assembler.put(cont("c"))
+    with pytest.raises(TooManyFragments, match="exceeds limit of 2 frames"):
+        assembler.get(timeout=0)
+
+
 def test_get_iter_isnt_limited(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_assembly, "MAX_FRAGMENTS", 1)
+    monkeypatch.setattr(messages, "MAX_FRAGMENTS", 1)
     assembler = Assembler()
     assembler.put(text("a", fin=False))
     assembler.put(cont("b", fin=False))

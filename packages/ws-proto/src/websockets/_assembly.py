@@ -33,7 +33,11 @@ environment variable sets a limit, read once at import, in
 :data:`MAX_FRAGMENTS`: reading a whole message made of more frames than that
 raises :exc:`~websockets.exceptions.TooManyFragments`, and the connection
 fails with close code 1009. Streaming a message fragment by fragment isn't
-limited: it doesn't hold the fragments.
+limited: it doesn't hold the fragments. Each I/O layer copies the limit into
+the ``MAX_FRAGMENTS`` constant of its ``messages`` module and its assembler
+reads it there, through :meth:`FrameQueue._max_fragments`, for every
+fragment: assigning it, like upstream's, changes the limit of every
+connection of that I/O layer from the next fragment on.
 
 Once the closing handshake started, the connection must read until the
 peer's close frame arrives, even if the application left messages unread,
@@ -205,17 +209,19 @@ class FrameQueue:
 
         Raises:
             TooManyFragments: If the message has more fragments than
-                :data:`MAX_FRAGMENTS`. The rest of the message is dropped.
+                :meth:`_max_fragments` returns. The rest of the message is
+                dropped.
 
         """
-        if MAX_FRAGMENTS is not None:
+        limit = self._max_fragments()
+        if limit is not None:
             self._fragments += 1
             # Unfragmented messages are never limited, even by a limit of 0.
-            if self._fragments > MAX_FRAGMENTS and self._fragments > 1:
+            if self._fragments > limit and self._fragments > 1:
                 self._join()
                 self._text = None
                 self._skip = not fin
-                raise TooManyFragments(MAX_FRAGMENTS)
+                raise TooManyFragments(limit)
         if len(data) >= _LARGE:
             self._chunks.append(data)
             self._small = None
@@ -224,6 +230,16 @@ class FrameQueue:
                 self._small = bytearray()
                 self._chunks.append(self._small)
             self._small += data
+
+    def _max_fragments(self) -> int | None:
+        """Return the current limit on the number of fragments of a message.
+
+        This returns :data:`MAX_FRAGMENTS`. The assemblers of the I/O layers
+        return the ``MAX_FRAGMENTS`` constant of their ``messages`` module
+        instead, so that assigning it there takes effect, as with upstream.
+
+        """
+        return MAX_FRAGMENTS
 
     def _join(self) -> bytes:
         """Return the payload collected so far and forget it."""

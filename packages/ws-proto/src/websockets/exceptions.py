@@ -594,3 +594,27 @@ class ConcurrencyError(WebSocketException, RuntimeError):
     same time, or interleaved fragmented messages with ``send()``.
 
     """
+
+
+# Deprecated names, mapped to the names that replace them. Upstream's other
+# deprecated names (AbortHandshake, InvalidStatusCode, RedirectHandshake) are
+# classes of its legacy implementation, which this project doesn't provide.
+_DEPRECATED_ALIASES = {
+    "WebSocketProtocolError": "ProtocolError",
+}
+
+# Hidden from type checkers, like upstream's lazy names: code that uses a
+# deprecated name fails type checking, and so does a typo in any name.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> type[WebSocketException]:
+        try:
+            replacement = _DEPRECATED_ALIASES[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        # stacklevel=2 points at the code that accessed the name.
+        warnings.warn(f"{__name__}.{name} is deprecated", DeprecationWarning, stacklevel=2)
+        return globals()[replacement]
+
+    def __dir__() -> list[str]:
+        return [*globals(), *_DEPRECATED_ALIASES]

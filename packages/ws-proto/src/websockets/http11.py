@@ -567,8 +567,8 @@ def parse_line(
     # counts as incomplete.
     if not line.endswith(b"\r\n"):
         raise EOFError("line without CRLF")
-    # A read_line() other than StreamReader's may return a bytearray, which
-    # can't be looked up in _STRINGS.
+    # read_line() returns a bytearray, like upstream's StreamReader, and a
+    # bytearray can't be looked up in _STRINGS.
     return bytes(line[:-2])
 
 

@@ -56,7 +56,7 @@ class StreamReader:
         self,
         m: int,
         too_long_exc_type: type[Exception] = RuntimeError,
-    ) -> Generator[None, None, bytes]:
+    ) -> Generator[None, None, bytearray]:
         """Read a line ending with ``\\n``, which is included.
 
         Args:
@@ -64,6 +64,10 @@ class StreamReader:
             too_long_exc_type: Exception to raise when the line exceeds
                 ``m`` bytes; :exc:`RuntimeError` by default. HTTP parsers pass
                 a :exc:`~websockets.exceptions.SecurityError`.
+
+        Returns:
+            The line, in a new :class:`bytearray`, as with upstream: the
+            caller may modify it.
 
         Raises:
             EOFError: If the stream ends before a ``\\n``.
@@ -85,12 +89,17 @@ class StreamReader:
             yield
         if end > m:
             raise too_long_exc_type(f"read {end} bytes, expected no more than {m} bytes")
-        line = bytes(self.buffer[:end])
+        line = self.buffer[:end]
         del self.buffer[:end]
         return line
 
     def read_exact(self, n: int) -> Generator[None, None, bytes]:
         """Read exactly ``n`` bytes.
+
+        Unlike :meth:`read_line` and :meth:`read_to_eof`, and unlike
+        upstream's, this returns :class:`bytes`: the frame parser reads
+        payloads with it, and a payload becomes a message, which is
+        :class:`bytes`, without another copy.
 
         Raises:
             EOFError: If the stream ends before ``n`` bytes.
@@ -101,8 +110,7 @@ class StreamReader:
             if self.eof:
                 raise EOFError(f"stream ends after {len(self.buffer)} bytes, expected {n} bytes")
             yield
-        data = take(self.buffer, n)
-        return data
+        return take(self.buffer, n)
 
     def read_some(self, m: int) -> Generator[None, None, bytes]:
         """Read between one and ``m`` bytes: what is buffered, up to ``m``.
@@ -126,7 +134,7 @@ class StreamReader:
         self,
         m: int,
         too_long_exc_type: type[Exception] = RuntimeError,
-    ) -> Generator[None, None, bytes]:
+    ) -> Generator[None, None, bytearray]:
         """Read every byte until the end of the stream.
 
         Args:
@@ -134,6 +142,10 @@ class StreamReader:
             too_long_exc_type: Exception to raise when the stream holds more
                 than ``m`` bytes; :exc:`RuntimeError` by default. HTTP parsers
                 pass a :exc:`~websockets.exceptions.SecurityError`.
+
+        Returns:
+            The bytes, in a new :class:`bytearray`, as with upstream: the
+            caller may modify it.
 
         Raises:
             RuntimeError: If the stream holds more than ``m`` bytes; an
@@ -152,7 +164,8 @@ class StreamReader:
             raise too_long_exc_type(
                 f"read {len(self.buffer)} bytes, expected no more than {m} bytes"
             )
-        data = bytes(self.buffer)
+        # Copy rather than hand over the buffer: parsers may hold it.
+        data = self.buffer[:]
         del self.buffer[:]
         return data
 

@@ -16,7 +16,7 @@ import collections
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from .._assembly import MAX_FRAGMENTS as MAX_FRAGMENTS  # see WEBSOCKETS_MAX_FRAGMENTS
+from .. import _assembly
 from .._assembly import FrameQueue
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
@@ -24,6 +24,14 @@ from ..typing import BytesLike, Data
 
 # Like upstream's: SimpleQueue and MAX_FRAGMENTS are public, outside __all__.
 __all__ = ["Assembler"]
+
+MAX_FRAGMENTS: int | None = _assembly.MAX_FRAGMENTS
+"""Maximum number of frames of a message read whole; :obj:`None` means no
+limit.
+
+It comes from the ``WEBSOCKETS_MAX_FRAGMENTS`` environment variable, read at
+import; without it, there's no limit. Assigning this constant changes the
+limit of every connection of this implementation from the next fragment on."""
 
 T = TypeVar("T")
 
@@ -136,6 +144,10 @@ class Assembler(FrameQueue):
         # Event loop of the readers, once known: get_running_loop() makes a
         # system call, and get() would call it for every message.
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _max_fragments(self) -> int | None:
+        # This module's constant, read at every fragment, like upstream's.
+        return MAX_FRAGMENTS
 
     async def get(self, decode: bool | None = None) -> Data:
         """Read the next message.

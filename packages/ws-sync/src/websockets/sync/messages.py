@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .._assembly import MAX_FRAGMENTS as MAX_FRAGMENTS  # see WEBSOCKETS_MAX_FRAGMENTS
+from .. import _assembly
 from .._assembly import FrameQueue
 from ..exceptions import ConcurrencyError
 from ..frames import OP_TEXT, Frame
@@ -26,6 +26,14 @@ from .utils import Deadline
 
 # Like upstream's: MAX_FRAGMENTS is public, outside __all__.
 __all__ = ["Assembler"]
+
+MAX_FRAGMENTS: int | None = _assembly.MAX_FRAGMENTS
+"""Maximum number of frames of a message read whole; :obj:`None` means no
+limit.
+
+It comes from the ``WEBSOCKETS_MAX_FRAGMENTS`` environment variable, read at
+import; without it, there's no limit. Assigning this constant changes the
+limit of every connection of this implementation from the next fragment on."""
 
 
 class Assembler(FrameQueue):
@@ -88,6 +96,10 @@ class Assembler(FrameQueue):
         """Number of frames waiting in the queue."""
         with self._mutex:
             return FrameQueue.__len__(self)
+
+    def _max_fragments(self) -> int | None:
+        # This module's constant, read at every fragment, like upstream's.
+        return MAX_FRAGMENTS
 
     def get(self, timeout: float | None = None, decode: bool | None = None) -> Data:
         """Read the next message.
