@@ -7,6 +7,7 @@ import base64
 import contextlib
 import http
 import http.client
+import inspect
 import logging
 import os
 import pathlib
@@ -463,6 +464,137 @@ class ServerAPITests(AsyncTestCase):
         server.close()
         await task
         self.assertFalse(server.is_serving())
+
+
+class ServerLifecycleTests(AsyncTestCase):
+    """serve() returns a Server, which starts listening when awaited or entered."""
+
+    def test_serve_is_a_function_returning_server(self) -> None:
+        for function in [serve, unix_serve]:
+            self.assertTrue(inspect.isfunction(function))
+            self.assertEqual(inspect.signature(function).return_annotation, "Server")
+
+    async def test_await_returns_same_server(self) -> None:
+        server = serve(echo, "127.0.0.1", 0)
+        self.assertIsInstance(server, Server)
+        self.assertIs(await server, server)
+        self.addAsyncCleanup(close_server, server)
+        (sock,) = server.sockets
+        # Awaiting again doesn't create another listening socket.
+        self.assertIs(await server, server)
+        self.assertEqual([s.fileno() for s in server.sockets], [sock.fileno()])
+        async with connect(get_uri(server)) as client:
+            await client.send("café")
+            self.assertEqual(await client.recv(), "café")
+
+    async def test_enter_after_await(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0)
+        async with server as entered:
+            self.assertIs(entered, server)
+            self.assertTrue(server.is_serving())
+            # Awaiting inside the block doesn't restart anything either.
+            self.assertIs(await server, server)
+        self.assertFalse(server.is_serving())
+        # A closed server doesn't start again.
+        self.assertIs(await server, server)
+        self.assertFalse(server.is_serving())
+        self.assertEqual(server.sockets, ())
+
+    async def test_server_before_start(self) -> None:
+        """Until it's awaited, a server has no sockets and can't be closed."""
+        server = serve(echo, "127.0.0.1", 0)
+        self.assertEqual(server.connections, set())
+        for attribute in ["sockets", "is_serving", "get_loop", "close"]:
+            with self.assertRaises(AttributeError):
+                getattr(server, attribute)()
+        for method in [server.start_serving, server.serve_forever]:
+            with self.assertRaises(AttributeError):
+                await method()
+        # wait_closed() waits for the server to start, then to be closed.
+        waiting = self.create_task(server.wait_closed())
+        await asyncio.sleep(0)
+        await server
+        self.assertFalse(waiting.done())
+        server.close()
+        await waiting
+        self.assertEqual(server.sockets, ())
+
+    async def test_port_in_use_raises_when_awaited(self) -> None:
+        with socket.create_server(("127.0.0.1", 0)) as sock:
+            port = sock.getsockname()[1]
+            server = serve(echo, "127.0.0.1", port)
+            with self.assertRaises(OSError):
+                await server
+            with self.assertRaises(OSError):
+                async with server:
+                    self.fail("entered a server that isn't listening")
+        # Once the port is free, awaiting again starts the server.
+        async with server:
+            self.assertEqual(get_host_port(server), ("127.0.0.1", port))
+            async with connect(get_uri(server)) as client:
+                await client.send("café")
+                self.assertEqual(await client.recv(), "café")
+
+    async def test_unix_path_in_use_raises_when_awaited(self) -> None:
+        """Awaiting again after a failure tries again, with the same arguments."""
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "websockets")
+            os.mkdir(path)
+            server = unix_serve(echo, path)
+            for _ in range(2):
+                with self.assertRaises(OSError):
+                    await server
+            os.rmdir(path)
+            async with server, unix_connect(path) as client:
+                self.assertEqual(server.sockets[0].getsockname(), path)
+                await client.send("café")
+                self.assertEqual(await client.recv(), "café")
+
+    async def test_concurrent_awaits_start_one_server(self) -> None:
+        server = serve(echo, "127.0.0.1", 0)
+        with self.assertLogs("websockets.server", logging.INFO) as logs:
+            results = await asyncio.gather(server, server)
+            self.addAsyncCleanup(close_server, server)
+        self.assertEqual(results, [server, server])
+        self.assertEqual(len(server.sockets), 1)
+        self.assertEqual(
+            [record.getMessage() for record in logs.records],
+            [f"server listening on {_address(server)}"],
+        )
+
+    async def test_start_serving_logs_listening(self) -> None:
+        """The server logs that it listens when it starts accepting connections."""
+        with self.assertLogs("websockets.server", logging.INFO) as logs:
+            server = await serve(echo, "127.0.0.1", 0, start_serving=False)
+            self.addAsyncCleanup(close_server, server)
+            logging.getLogger("websockets.server").info("created")
+            await server.start_serving()
+            await server.start_serving()
+        self.assertEqual(
+            [record.getMessage() for record in logs.records],
+            ["created", f"server listening on {_address(server)}"],
+        )
+
+    async def test_subprotocols_checked_when_called(self) -> None:
+        with self.assertRaises(TypeError):
+            serve(echo, "127.0.0.1", 0, subprotocols="chat")  # type: ignore[arg-type]
+
+
+class ServeOutsideEventLoopTests(unittest.TestCase):
+    def test_serve_requires_running_loop(self) -> None:
+        with self.assertRaises(RuntimeError):
+            serve(echo, "127.0.0.1", 0)
+        with self.assertRaises(RuntimeError):
+            unix_serve(echo, "websockets.sock")
+
+    def test_arguments_checked_before_loop(self) -> None:
+        with self.assertRaises(TypeError):
+            serve(echo, "127.0.0.1", 0, subprotocols="chat")  # type: ignore[arg-type]
+
+
+def _address(server: Server) -> str:
+    host, port = get_host_port(server)
+    return f"{host}:{port}"
 
 
 class HealthCheckTests(AsyncTestCase):

@@ -21,7 +21,7 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from .._handshake import internal_error, server_response
 from ..auth import InvalidCredentials, credentials_checker, get_credentials, unauthorized
@@ -227,11 +227,27 @@ class ServerConnection(Connection):
         self.server.start_connection_handler(self)
 
 
+# Annotates methods that return the server itself, so that a subclass of
+# Server is typed as such.
+_ServerT = TypeVar("_ServerT", bound="Server")
+
+
 class Server:
     """WebSocket server, as returned by :func:`serve`.
 
     It mirrors :class:`asyncio.Server` and keeps track of connections, so
     that it can close them when it shuts down.
+
+    :func:`serve` returns it before it listens. Awaiting it, or entering it
+    with ``async with``, creates the listening sockets and returns the same
+    object; this raises :exc:`OSError` if they can't be created, for example
+    when the port is in use, and awaiting it again then tries again. Once it
+    started, awaiting it or entering it again does nothing more, even after
+    it was closed.
+
+    Until it started, :attr:`connections` is empty and :meth:`wait_closed`
+    waits for the server to start and then shut down; every other method and
+    property raises :exc:`AttributeError`.
 
     Args:
         create_server: Coroutine function creating the underlying
@@ -241,6 +257,9 @@ class Server:
             opening handshake until the connection is closed.
         logger: Logger for the server's own messages;
             ``logging.getLogger("websockets.server")`` by default.
+
+    Raises:
+        RuntimeError: If no event loop is running.
 
     """
 
@@ -257,10 +276,15 @@ class Server:
         self.logger = logger
         """Logger for this server."""
 
-        # Set by _start().
+        # Set when the server starts. Until then, the methods that use it
+        # raise AttributeError, as upstream's do.
         self.server: asyncio.Server
         """Underlying :class:`asyncio.Server`."""
-        self.closed_waiter: asyncio.Future[None]
+        # Created now, so that wait_closed() works before the server starts;
+        # this requires a running event loop, which upstream requires too.
+        self.closed_waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Serializes concurrent awaits, so that they create one asyncio.Server.
+        self._start_lock = asyncio.Lock()
 
         # Tasks handling connections, from connection_made() until the
         # connection closes.
@@ -284,9 +308,18 @@ class Server:
         return {connection for connection in self.handlers if connection.protocol.state is OPEN}
 
     async def _start(self) -> None:
-        """Create the underlying :class:`asyncio.Server`."""
-        self.server = await self.create_server()
-        self.closed_waiter = self.server.get_loop().create_future()
+        """Create the underlying :class:`asyncio.Server`, unless it exists."""
+        async with self._start_lock:
+            if hasattr(self, "server"):
+                return
+            self.server = await self.create_server()
+        if self.server.is_serving():
+            self._log_listening()
+
+    def _log_listening(self) -> None:
+        # Upstream logs this only when the server starts serving as it's
+        # created; a server created with start_serving=False logs it too,
+        # once it accepts connections.
         for sock in self.server.sockets:
             self.logger.info("server listening on %s", _format_address(sock))
 
@@ -401,12 +434,17 @@ class Server:
     async def start_serving(self) -> None:
         """Start accepting connections.
 
-        This is for servers created with ``start_serving=False``.
+        This is for servers created with ``start_serving=False``; it does
+        nothing if the server accepts connections already. The server logs
+        that it listens when it starts accepting connections, here or when
+        it's awaited.
 
         See :meth:`asyncio.Server.start_serving`.
 
         """
-        await self.server.start_serving()
+        if not self.server.is_serving():
+            await self.server.start_serving()
+            self._log_listening()
 
     async def serve_forever(self) -> None:
         """Accept connections until the server is shut down.
@@ -422,8 +460,8 @@ class Server:
         See :meth:`asyncio.Server.serve_forever`.
 
         """
-        if not self.server.is_serving():
-            await self.server.start_serving()
+        if not self.is_serving():
+            await self.start_serving()
         try:
             await self.wait_closed()
         except asyncio.CancelledError:
@@ -440,8 +478,16 @@ class Server:
         """
         return self.server.sockets
 
-    async def __aenter__(self) -> Server:
+    def __await__(self: _ServerT) -> Generator[Any, None, _ServerT]:
+        # Awaiting this object awaits a fresh coroutine doing the work.
+        return self._await().__await__()
+
+    async def _await(self: _ServerT) -> _ServerT:
+        await self._start()
         return self
+
+    async def __aenter__(self: _ServerT) -> _ServerT:
+        return await self
 
     async def __aexit__(
         self,
@@ -462,7 +508,48 @@ def _format_address(sock: socket.socket) -> str:
     return str(sock.getsockname())  # AF_UNIX: a path
 
 
-class serve:
+def serve(
+    handler: Callable[[ServerConnection], Awaitable[None]],
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
+    extensions: Sequence[ServerExtensionFactory] | None = None,
+    subprotocols: Sequence[Subprotocol] | None = None,
+    select_subprotocol: (
+        Callable[
+            [ServerConnection, Sequence[Subprotocol]],
+            Subprotocol | None,
+        ]
+        | None
+    ) = None,
+    compression: str | None = DEFAULT_COMPRESSION,
+    process_request: (
+        Callable[
+            [ServerConnection, Request],
+            Awaitable[Response | None] | Response | None,
+        ]
+        | None
+    ) = None,
+    process_response: (
+        Callable[
+            [ServerConnection, Request, Response],
+            Awaitable[Response | None] | Response | None,
+        ]
+        | None
+    ) = None,
+    server_header: str | None = SERVER,
+    open_timeout: float | None = 10,
+    ping_interval: float | None = 20,
+    ping_timeout: float | None = 20,
+    close_timeout: float | None = 10,
+    max_size: int | None | tuple[int | None, int | None] = 2**20,
+    max_queue: int | None | tuple[int | None, int | None] = 16,
+    write_limit: int | tuple[int, int | None] = 2**15,
+    logger: LoggerLike | None = None,
+    create_connection: type[ServerConnection] | None = None,
+    **kwargs: Any,
+) -> Server:
     """Create a WebSocket server listening on ``host`` and ``port``.
 
     For each TCP connection, the server performs the opening handshake, then
@@ -470,15 +557,17 @@ class serve:
     returns, the server closes the connection with code 1000; when it raises
     an exception, the server logs it and closes the connection with code 1011.
 
-    Use it as an asynchronous context manager, which shuts the server down on
-    exit::
+    It returns a :class:`Server`, which starts listening when it's awaited or
+    entered as an asynchronous context manager. The context manager shuts the
+    server down on exit::
 
         async with serve(handler, "localhost", 8765) as server:
-            await asyncio.get_running_loop().create_future()  # run forever
+            await server.serve_forever()
 
-    or await it to get the :class:`Server`, then call
-    :meth:`~Server.serve_forever`, :meth:`~Server.close` and
-    :meth:`~Server.wait_closed` as you see fit.
+    When you await it, call :meth:`~Server.serve_forever`, :meth:`~Server.close`
+    and :meth:`~Server.wait_closed` as you see fit::
+
+        server = await serve(handler, "localhost", 8765)
 
     Args:
         handler: Coroutine function that handles a connection.
@@ -552,6 +641,9 @@ class serve:
             start accepting connections only with
             :meth:`~Server.start_serving` or :meth:`~Server.serve_forever`.
 
+    Returns:
+        The server, which doesn't listen until it's awaited or entered.
+
     Raises:
         TypeError: If ``subprotocols`` isn't a list, for example a
             :class:`str`.
@@ -560,134 +652,86 @@ class serve:
             ``"deflate"`` nor :obj:`None`.
         ImportError: If ``compression="deflate"`` is given explicitly and
             ``ws-deflate`` isn't installed.
+        RuntimeError: If no event loop is running.
 
-    These are raised when :func:`serve` is called.
+    These are raised when :func:`serve` is called. Errors creating the
+    listening sockets, for example :exc:`OSError` when the port is in use,
+    are raised when the server is awaited or entered.
 
     """
 
-    def __init__(
-        self,
-        handler: Callable[[ServerConnection], Awaitable[None]],
-        host: str | None = None,
-        port: int | None = None,
-        *,
-        origins: Sequence[Origin | re.Pattern[str] | None] | None = None,
-        extensions: Sequence[ServerExtensionFactory] | None = None,
-        subprotocols: Sequence[Subprotocol] | None = None,
-        select_subprotocol: (
-            Callable[
-                [ServerConnection, Sequence[Subprotocol]],
-                Subprotocol | None,
-            ]
-            | None
-        ) = None,
-        compression: str | None = DEFAULT_COMPRESSION,
-        process_request: (
-            Callable[
-                [ServerConnection, Request],
-                Awaitable[Response | None] | Response | None,
-            ]
-            | None
-        ) = None,
-        process_response: (
-            Callable[
-                [ServerConnection, Request, Response],
-                Awaitable[Response | None] | Response | None,
-            ]
-            | None
-        ) = None,
-        server_header: str | None = SERVER,
-        open_timeout: float | None = 10,
-        ping_interval: float | None = 20,
-        ping_timeout: float | None = 20,
-        close_timeout: float | None = 10,
-        max_size: int | None | tuple[int | None, int | None] = 2**20,
-        max_queue: int | None | tuple[int | None, int | None] = 16,
-        write_limit: int | tuple[int, int | None] = 2**15,
-        logger: LoggerLike | None = None,
-        create_connection: type[ServerConnection] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        # Catch a misconfiguration now rather than when a client connects.
-        if subprotocols is not None:
-            validate_subprotocols(subprotocols)
-        extensions = server_extensions(compression, extensions)
+    # Catch a misconfiguration now rather than when a client connects.
+    if subprotocols is not None:
+        validate_subprotocols(subprotocols)
+    extensions = server_extensions(compression, extensions)
 
-        if create_connection is None:
-            create_connection = ServerConnection
-        connection_class = create_connection
+    if create_connection is None:
+        create_connection = ServerConnection
+    connection_class = create_connection
 
-        if kwargs.get("ssl") is not None:
-            # Bound the TLS handshake and shutdown like their WebSocket
-            # counterparts, unless told otherwise.
-            if open_timeout is not None:
-                kwargs.setdefault("ssl_handshake_timeout", open_timeout)
-            if close_timeout is not None and sys.version_info >= (3, 11):
-                kwargs.setdefault("ssl_shutdown_timeout", close_timeout)
+    if kwargs.get("ssl") is not None:
+        # Bound the TLS handshake and shutdown like their WebSocket
+        # counterparts, unless told otherwise.
+        if open_timeout is not None:
+            kwargs.setdefault("ssl_handshake_timeout", open_timeout)
+        if close_timeout is not None and sys.version_info >= (3, 11):
+            kwargs.setdefault("ssl_shutdown_timeout", close_timeout)
 
-        self.handler = handler
-        self.process_request = process_request
-        self.process_response = process_response
-        self.server_header = server_header
-        self.open_timeout = open_timeout
+    def factory() -> ServerConnection:
+        """Create a connection for a new TCP connection."""
+        selector: Callable[[ServerProtocol, Sequence[Subprotocol]], Subprotocol | None] | None
+        if select_subprotocol is None:
+            selector = None
+        else:
+            user_selector = select_subprotocol
 
-        def factory() -> ServerConnection:
-            """Create a connection for a new TCP connection."""
-            selector: Callable[[ServerProtocol, Sequence[Subprotocol]], Subprotocol | None] | None
-            if select_subprotocol is None:
-                selector = None
-            else:
-                user_selector = select_subprotocol
+            # The protocol calls the selector with itself; the user's
+            # callback expects the connection, created just below.
+            def selector(
+                protocol: ServerProtocol,
+                subprotocols: Sequence[Subprotocol],
+            ) -> Subprotocol | None:
+                return user_selector(connection, subprotocols)
 
-                # The protocol calls the selector with itself; the user's
-                # callback expects the connection, created just below.
-                def selector(
-                    protocol: ServerProtocol,
-                    subprotocols: Sequence[Subprotocol],
-                ) -> Subprotocol | None:
-                    return user_selector(connection, subprotocols)
+        protocol = ServerProtocol(
+            origins=origins,
+            extensions=extensions,
+            subprotocols=subprotocols,
+            select_subprotocol=selector,
+            max_size=max_size,
+            logger=logger,
+        )
+        connection = connection_class(
+            protocol,
+            server,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
+            max_queue=max_queue,
+            write_limit=write_limit,
+        )
+        return connection
 
-            protocol = ServerProtocol(
-                origins=origins,
-                extensions=extensions,
-                subprotocols=subprotocols,
-                select_subprotocol=selector,
-                max_size=max_size,
-                logger=logger,
-            )
-            connection = connection_class(
-                protocol,
-                self.server,
-                ping_interval=ping_interval,
-                ping_timeout=ping_timeout,
-                close_timeout=close_timeout,
-                max_queue=max_queue,
-                write_limit=write_limit,
-            )
-            return connection
+    unix: bool = kwargs.pop("unix", False)
+    path: PathLike | None = kwargs.pop("path", None)
+    # create_unix_server() is typed for str paths; os.fsdecode() turns a
+    # bytes path into one that the OS sees as the same bytes.
+    unix_path = None if path is None else os.fsdecode(path)
 
-        unix: bool = kwargs.pop("unix", False)
-        path: PathLike | None = kwargs.pop("path", None)
-        # create_unix_server() is typed for str paths; os.fsdecode() turns a
-        # bytes path into one that the OS sees as the same bytes.
-        unix_path = None if path is None else os.fsdecode(path)
+    def create_server() -> Coroutine[Any, Any, asyncio.Server]:
+        loop = asyncio.get_running_loop()
+        if unix:
+            return loop.create_unix_server(factory, unix_path, **kwargs)
+        return loop.create_server(factory, host, port, **kwargs)
 
-        def create_server() -> Coroutine[Any, Any, asyncio.Server]:
-            loop = asyncio.get_running_loop()
-            if unix:
-                return loop.create_unix_server(factory, unix_path, **kwargs)
-            return loop.create_server(factory, host, port, **kwargs)
-
-        self.server = Server(create_server, self._handle, logger)
-
-    async def _handle(self, connection: ServerConnection) -> None:
+    async def handle(connection: ServerConnection) -> None:
         """Handle a connection: opening handshake, handler, closing handshake."""
         try:
-            async with asyncio_timeout(self.open_timeout):
+            async with asyncio_timeout(open_timeout):
                 await connection.handshake(
-                    self.process_request,
-                    self.process_response,
-                    self.server_header,
+                    process_request,
+                    process_response,
+                    server_header,
                 )
         except asyncio.CancelledError:
             connection.transport.abort()
@@ -709,14 +753,14 @@ class serve:
             await connection.wait_closed()
             return
 
-        if self.server._closing is not None:
+        if server._closing is not None:
             # The server started closing during the handshake.
-            await connection.close(*self.server._closing)
+            await connection.close(*server._closing)
             return
 
         connection.start_keepalive()
         try:
-            await self.handler(connection)
+            await handler(connection)
         except asyncio.CancelledError:
             connection.transport.abort()
             raise
@@ -726,32 +770,16 @@ class serve:
         else:
             await connection.close()
 
-    async def __aenter__(self) -> Server:
-        return await self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.server.close()
-        await self.server.wait_closed()
-
-    def __await__(self) -> Generator[Any, None, Server]:
-        # Awaiting this object awaits a fresh coroutine doing the work.
-        return self._await().__await__()
-
-    async def _await(self) -> Server:
-        await self.server._start()
-        return self.server
+    # factory() and handle() refer to the server, which needs them first.
+    server = Server(create_server, handle, logger)
+    return server
 
 
 def unix_serve(
     handler: Callable[[ServerConnection], Awaitable[None]],
     path: PathLike | None = None,
     **kwargs: Any,
-) -> serve:
+) -> Server:
     """Create a WebSocket server listening on a Unix socket.
 
     It takes the same arguments as :func:`serve`, with ``path`` instead of
@@ -763,6 +791,14 @@ def unix_serve(
         path: Path of the Unix socket in the file system, as a :class:`str`,
             :class:`bytes` or :class:`os.PathLike` object.
         kwargs: Same as for :func:`serve`.
+
+    Returns:
+        The server, which doesn't listen until it's awaited or entered.
+
+    Raises:
+        RuntimeError: If no event loop is running.
+
+    See :func:`serve` for the other exceptions.
 
     """
     return serve(handler, unix=True, path=path, **kwargs)
