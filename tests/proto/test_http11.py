@@ -594,6 +594,11 @@ class TestRequestSerialize:
         request = Request("/", Headers([("X", "caf\xe9")]))
         assert request.serialize() == b"GET / HTTP/1.1\r\nX: caf\xe9\r\n\r\n"
 
+    @pytest.mark.parametrize("protocol", ["HTTP/1.1\r\nX-Injected: 1", "HTTP/2.0", ""])
+    def test_invalid_protocol(self, protocol: str) -> None:
+        with pytest.raises(ValueError, match="invalid HTTP version"):
+            Request("/", Headers(), protocol=protocol).serialize()
+
     def test_non_ascii_path(self) -> None:
         # Like upstream: a path must be percent-encoded.
         with pytest.raises(UnicodeEncodeError):
@@ -800,6 +805,17 @@ class TestResponseBody:
             parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n")
         assert str(exc_info.value) == "body too large: 17 bytes"
 
+    @pytest.mark.parametrize("digits", [20, 4301, 6000])
+    def test_content_length_with_many_digits(self, digits: int) -> None:
+        # int() refuses more than 4300 digits with ValueError: it's never reached.
+        data = b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * digits + b"\r\n\r\n"
+        with pytest.raises(SecurityError, match=r"^body too large: 9+ bytes$"):
+            parse_response(data)
+
+    def test_content_length_with_leading_zeros(self) -> None:
+        data = b"HTTP/1.1 200 OK\r\nContent-Length: " + b"0" * 5000 + b"3\r\n\r\nabc"
+        assert parse_response(data).body == b"abc"
+
     def test_content_length_too_large_default_limit(self) -> None:
         with pytest.raises(SecurityError, match="body too large: 1048577 bytes"):
             parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 1048577\r\n\r\n")
@@ -903,6 +919,13 @@ class TestResponseChunked:
 
     def test_empty(self) -> None:
         assert parse_response(self.HEAD + b"0\r\n\r\n").body == b""
+
+    def test_many_tiny_chunks(self) -> None:
+        # Collected in one buffer, not one object per chunk.
+        data = self.HEAD + b"1\r\nx\r\n" * 100_000 + b"0\r\n\r\n"
+        body = parse_response(data).body
+        assert type(body) is bytes
+        assert body == b"x" * 100_000
 
     def test_hex_sizes(self) -> None:
         body = b"x" * 0x1A + b"y" * 0xB
@@ -1021,6 +1044,11 @@ class TestResponseSerialize:
     def test_serialize_with_body(self) -> None:
         response = Response(404, "Not Found", Headers([("Content-Length", "3")]), b"404")
         assert response.serialize() == (b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\n404")
+
+    @pytest.mark.parametrize("status_code", [-1, 0, 99, 600, 2000])
+    def test_invalid_status_code(self, status_code: int) -> None:
+        with pytest.raises(ValueError, match="invalid HTTP status code"):
+            Response(status_code, "OK", Headers()).serialize()
 
     def test_serialize_bytearray_body(self) -> None:
         response = Response(200, "OK", Headers(), bytearray(b"abc"))

@@ -355,9 +355,9 @@ class Request:
         Raises:
             UnicodeEncodeError: If the request line isn't ASCII; a non-ASCII
                 path must be percent-encoded (:rfc:`3987#section-3.1`).
-            ValueError: If the method isn't a token or the path contains
-                spaces or control characters, which would corrupt the
-                request.
+            ValueError: If the method isn't a token, the path contains
+                spaces or control characters, or the protocol isn't
+                ``HTTP/1.1`` or ``HTTP/1.0``, which would corrupt the request.
 
         """
         request_line = f"{self.method} {self.path} {self.protocol}\r\n".encode("ascii")
@@ -365,6 +365,8 @@ class Request:
             raise ValueError(f"invalid HTTP method: {self.method!r}")
         if not _TARGET_RE.fullmatch(self.path.encode()):
             raise ValueError(f"invalid HTTP request target: {self.path!r}")
+        if self.protocol not in ("HTTP/1.1", "HTTP/1.0"):
+            raise ValueError(f"invalid HTTP version: {self.protocol!r}")
         return request_line + self.headers.serialize()
 
 
@@ -510,9 +512,12 @@ class Response:
             content_length = headers["Content-Length"]
             if not _DIGITS_RE.fullmatch(content_length.encode("iso-8859-1")):
                 raise SecurityError(f"invalid content length: {content_length}")
-            size = int(content_length)
-            if size > MAX_BODY_SIZE:
-                raise SecurityError(f"body too large: {size} bytes")
+            # Compare lengths first: int() refuses over 4300 digits, and a
+            # number with more digits than the limit exceeds it anyway.
+            digits = content_length.lstrip("0") or "0"
+            if len(digits) > len(str(MAX_BODY_SIZE)) or int(digits) > MAX_BODY_SIZE:
+                raise SecurityError(f"body too large: {digits} bytes")
+            size = int(digits)
             body = yield from read_exact(size)
         else:
             body = yield from read_to_eof(MAX_BODY_SIZE, SecurityError)
@@ -530,10 +535,14 @@ class Response:
         Raises:
             UnicodeEncodeError: If the reason phrase contains a character
                 above U+00FF.
-            ValueError: If the reason phrase contains a control character,
-                such as CR or LF, which would corrupt the response.
+            ValueError: If the status code isn't between 100 and 599
+                (:rfc:`9110#section-15`) or the reason phrase contains a
+                control character, such as CR or LF, which would corrupt the
+                response.
 
         """
+        if not 100 <= self.status_code <= 599:
+            raise ValueError(f"invalid HTTP status code: {self.status_code}")
         raw_reason = self.reason_phrase.encode("iso-8859-1")
         if not _TEXT_RE.fullmatch(raw_reason):
             raise ValueError(f"invalid HTTP reason phrase: {self.reason_phrase!r}")
@@ -647,8 +656,9 @@ def _parse_chunked(read_line: ReadLine, read_exact: ReadExact) -> Generator[None
         ValueError: If chunk data doesn't end with CRLF.
 
     """
-    chunks: list[bytes | bytearray] = []
-    size = 0
+    # One growing buffer: a list of chunks would cost an object per chunk,
+    # and a peer may send a million one-byte chunks.
+    body = bytearray()
     while True:
         line = yield from parse_line(read_line)
         # chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
@@ -658,12 +668,11 @@ def _parse_chunked(read_line: ReadLine, read_exact: ReadExact) -> Generator[None
         chunk_size = int(raw_chunk_size, 16)
         if chunk_size == 0:
             break
-        if size + chunk_size > MAX_BODY_SIZE:
-            raise SecurityError(f"chunk too large: {chunk_size} bytes after {size} bytes")
-        size += chunk_size
-        chunks.append((yield from read_exact(chunk_size)))
+        if len(body) + chunk_size > MAX_BODY_SIZE:
+            raise SecurityError(f"chunk too large: {chunk_size} bytes after {len(body)} bytes")
+        body += yield from read_exact(chunk_size)
         if (yield from read_exact(2)) != b"\r\n":
             raise ValueError("chunk without CRLF")
     # trailer-part = *( header-field CRLF ), followed by the final CRLF.
     yield from parse_headers(read_line)
-    return b"".join(chunks)
+    return bytes(body)
