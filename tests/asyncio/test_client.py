@@ -116,18 +116,37 @@ class ConnectTests(AsyncTestCase):
             with self.assertRaises(ConnectionClosedOK):
                 await client.recv()
 
-    async def test_logs_connection_open(self) -> None:
+    async def test_logs_nothing_at_info(self) -> None:
+        """As upstream, a client logs state changes at DEBUG, nothing at INFO."""
         async with serve(echo, "127.0.0.1", 0) as server:
-            with self.assertLogs("websockets.client", logging.INFO) as logs:
+            with self.assertLogs("websockets.client", logging.DEBUG) as logs:
                 async with connect(get_uri(server)):
                     pass
         messages = [record.getMessage() for record in logs.records]
-        self.assertEqual(messages, ["connection open", "connection closed"])
+        self.assertIn("= connection is OPEN", messages)
+        self.assertIn("= connection is CLOSED", messages)
+        self.assertEqual([r for r in logs.records if r.levelno >= logging.INFO], [])
+
+    async def test_checks_arguments_when_called(self) -> None:
+        """As upstream, connect() checks these arguments before it's awaited."""
+        with self.assertRaises(InvalidURI):
+            connect("http://127.0.0.1:9/")
+        with self.assertRaisesRegex(ValueError, "^ssl argument is incompatible with a ws:// URI$"):
+            connect("ws://127.0.0.1:9/", ssl=CLIENT_CONTEXT)
+        with self.assertRaisesRegex(ValueError, "^ssl argument is incompatible with a ws:// URI$"):
+            unix_connect("/nonexistent", uri="ws://localhost/", ssl=CLIENT_CONTEXT)
+        # In upstream's order: URI, ssl, subprotocols, compression.
+        with self.assertRaises(InvalidURI):
+            connect("http://127.0.0.1:9/", ssl=CLIENT_CONTEXT, subprotocols="chat")  # type: ignore[arg-type]
+        with self.assertRaisesRegex(ValueError, "^ssl argument"):
+            connect("ws://127.0.0.1:9/", ssl=CLIENT_CONTEXT, subprotocols="chat")  # type: ignore[arg-type]
+        with self.assertRaises(TypeError):
+            connect("ws://127.0.0.1:9/", compression="zz", subprotocols="chat")  # type: ignore[arg-type]
 
     async def test_custom_logger(self) -> None:
         logger = logging.getLogger("test.client")
         async with serve(echo, "127.0.0.1", 0) as server:
-            with self.assertLogs("test.client", logging.INFO):
+            with self.assertLogs("test.client", logging.DEBUG):
                 async with connect(get_uri(server), logger=logger) as client:
                     self.assertIs(client.logger.logger, logger)  # type: ignore[union-attr]
 
@@ -466,6 +485,19 @@ def redirect_to(location: str | None, status: int = 302) -> Any:
     return process_request
 
 
+def relative_redirect_once(location: str) -> Any:
+    """Create a ``process_request`` that redirects requests for ``/`` only."""
+
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path != "/":
+            return None
+        response = connection.respond(http.HTTPStatus.FOUND, "")
+        response.headers["Location"] = location
+        return response
+
+    return process_request
+
+
 class RedirectTests(AsyncTestCase):
     async def test_redirect(self) -> None:
         async with (
@@ -473,10 +505,41 @@ class RedirectTests(AsyncTestCase):
             serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(target))) as server,
         ):
             target_uri = get_uri(target)
-            with self.assertLogs("websockets.client", logging.INFO) as logs:
+            with self.assertLogs("websockets.client", logging.DEBUG) as logs:
                 async with connect(get_uri(server)) as client:
                     self.assertEqual(client.remote_address, get_host_port(target))
-        self.assertEqual(logs.records[0].getMessage(), f"redirecting to {target_uri}")
+        # At the debug level: upstream logs nothing at INFO here.
+        messages = [
+            record.getMessage() for record in logs.records if record.levelno > logging.DEBUG
+        ]
+        self.assertEqual(messages, [])
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn(f"! redirected to {target_uri}", messages)
+
+    async def test_redirect_300(self) -> None:
+        # As upstream: 300 Multiple Choices with a Location is followed.
+        async with (
+            serve(echo, "127.0.0.1", 0) as target,
+            serve(
+                echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(target), 300)
+            ) as server,
+            connect(get_uri(server)) as client,
+        ):
+            self.assertEqual(client.remote_address, get_host_port(target))
+
+    async def test_redirect_log_hides_user_info(self) -> None:
+        # A relative Location keeps the URI's user info: its password.
+        async with serve(
+            echo, "127.0.0.1", 0, process_request=relative_redirect_once("/next")
+        ) as server:
+            host, port = get_host_port(server)
+            uri = f"ws://alice:hunter2@{host}:{port}/"
+            with self.assertLogs("websockets.client", logging.DEBUG) as logs:
+                async with connect(uri):
+                    pass
+        messages = [record.getMessage() for record in logs.records]
+        self.assertIn(f"! redirected to ws://{host}:{port}/next", messages)
+        self.assertFalse([message for message in messages if "hunter2" in message])
 
     async def test_relative_redirect(self) -> None:
         def process_request(connection: ServerConnection, request: Request) -> Response | None:
@@ -517,15 +580,19 @@ class RedirectTests(AsyncTestCase):
             serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(final))) as second,
             serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(second), 307)) as first,
         ):
-            with self.assertLogs("websockets.client", logging.INFO) as logs:
+            with self.assertLogs("websockets.client", logging.DEBUG) as logs:
                 async with connect(get_uri(first)) as client:
                     self.assertEqual(client.remote_address, get_host_port(final))
                     await client.send("café")
                     self.assertEqual(await client.recv(), "café")
-            messages = [record.getMessage() for record in logs.records]
+            messages = [
+                record.getMessage()
+                for record in logs.records
+                if record.getMessage().startswith("! redirected")
+            ]
             self.assertEqual(
-                messages[:2],
-                [f"redirecting to {get_uri(second)}", f"redirecting to {get_uri(final)}"],
+                messages,
+                [f"! redirected to {get_uri(second)}", f"! redirected to {get_uri(final)}"],
             )
 
     async def test_redirect_loop(self) -> None:
@@ -871,10 +938,20 @@ class ReconnectTests(AsyncTestCase):
                     self.assertEqual(await client.recv(), "café")
                     break
         self.assertEqual(len(attempts), 3)
+        # As upstream: one line per failure, with the type of the exception
+        # and without a traceback.
         self.assertEqual(
-            logs.records[0].getMessage(),
-            "connect failed; reconnecting in 0.0 seconds: "
-            "server rejected WebSocket connection: HTTP 503",
+            [(r.levelno, r.getMessage(), r.exc_info) for r in logs.records],
+            2
+            * [
+                (
+                    logging.INFO,
+                    "connect failed; reconnecting in 0.0 seconds: "
+                    "websockets.exceptions.InvalidStatus: "
+                    "server rejected WebSocket connection: HTTP 503",
+                    None,
+                )
+            ],
         )
 
     async def test_reconnect_after_connection_closed(self) -> None:
@@ -922,6 +999,43 @@ class ReconnectTests(AsyncTestCase):
                 async for _ in connect(get_uri(server), process_exception=process):
                     self.fail("connection shouldn't succeed")  # pragma: no cover
         self.assertIsInstance(raised.exception.__cause__, InvalidStatus)
+
+    async def test_process_exception_raises(self) -> None:
+        """An exception raised by process_exception is chained to the original."""
+
+        def process(exc: Exception) -> Exception | None:
+            raise KeyError("process_exception")
+
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to(None, 503)) as server:
+            with self.assertRaises(KeyError) as raised:
+                async for _ in connect(get_uri(server), process_exception=process):
+                    self.fail("connection shouldn't succeed")  # pragma: no cover
+        self.assertIsInstance(raised.exception.__cause__, InvalidStatus)
+
+    async def test_reconnect_with_sock_after_close(self) -> None:
+        """Reconnecting tries the closed socket again, as upstream.
+
+        That fails with OSError, which process_exception sees.
+
+        """
+        errors: list[Exception] = []
+
+        def process(exc: Exception) -> Exception | None:
+            errors.append(exc)
+            return exc
+
+        async def handler(websocket: ServerConnection) -> None:
+            await websocket.send("hello")
+
+        async with serve(handler, "127.0.0.1", 0) as server:
+            sock = socket.create_connection(get_host_port(server))
+            self.addCleanup(sock.close)
+            with self.assertRaises(OSError) as raised:
+                async for client in connect(get_uri(server), sock=sock, process_exception=process):
+                    self.assertEqual(await client.recv(), "hello")
+                    with self.assertRaises(ConnectionClosedOK):
+                        await client.recv()
+        self.assertEqual(errors, [raised.exception])
 
 
 class ServerRestartTests(AsyncTestCase):
@@ -977,8 +1091,9 @@ class ServerRestartTests(AsyncTestCase):
         self.assertEqual(count, 2)
         self.assertEqual(len(servers), 2)
         (failure, *_) = failures()
-        assert failure.exc_info is not None
-        self.assertIsInstance(failure.exc_info[1], ConnectionRefusedError)
+        # One line naming the error, without a traceback, as upstream.
+        self.assertIsNone(failure.exc_info)
+        self.assertIn(": ConnectionRefusedError: ", failure.getMessage())
 
 
 class PolicyImportsTests(AsyncTestCase):

@@ -25,6 +25,7 @@ from websockets.client import (
     process_exception,
     redirect_headers,
     same_origin,
+    uri_for_log,
 )
 from websockets.datastructures import Headers, HeadersLike
 from websockets.exceptions import (
@@ -574,7 +575,8 @@ class TestProcessException:
 
 
 class TestFollowRedirect:
-    @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+    # 300 too, when the server gives a Location, as upstream.
+    @pytest.mark.parametrize("status", [300, 301, 302, 303, 307, 308])
     def test_redirect(self, status: int) -> None:
         exc = invalid_status(status, ("Location", "wss://other.example/new"))
         assert follow_redirect("ws://example.com/old", exc) == "wss://other.example/new"
@@ -597,7 +599,7 @@ class TestFollowRedirect:
         assert follow_redirect("ws://example.com/", OSError()) is None
         assert follow_redirect("ws://example.com/", InvalidMessage("nope")) is None
 
-    @pytest.mark.parametrize("status", [200, 300, 304, 305, 400, 404, 503])
+    @pytest.mark.parametrize("status", [200, 304, 305, 400, 404, 503])
     def test_not_redirect_status(self, status: int) -> None:
         exc = invalid_status(status, ("Location", "ws://example.com/"))
         assert follow_redirect("ws://example.com/", exc) is None
@@ -645,7 +647,7 @@ class TestFollowRedirect:
         assert follow_redirect("ws://example.com/", invalid_status(404), MAX_REDIRECTS) is None
 
     def test_redirect_statuses(self) -> None:
-        assert frozenset({301, 302, 303, 307, 308}) == REDIRECT_STATUSES
+        assert frozenset({300, 301, 302, 303, 307, 308}) == REDIRECT_STATUSES
 
     def test_max_redirects_argument(self) -> None:
         """I/O layers pass the limit of their own module."""
@@ -731,6 +733,18 @@ CREDENTIALS = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("uri", "logged"),
+    [
+        ("ws://example.com/a?b", "ws://example.com/a?b"),
+        ("ws://alice:hunter2@example.com:8080/a", "ws://example.com:8080/a"),
+        ("wss://al%40ice:p%3Aw@[::1]/", "wss://[::1]/"),
+    ],
+)
+def test_uri_for_log(uri: str, logged: str) -> None:
+    assert uri_for_log(uri) == logged
+
+
 class TestRedirectHeaders:
     def test_same_origin_keeps_headers(self) -> None:
         headers = Headers(CREDENTIALS)
@@ -777,3 +791,16 @@ def test_open_connection_parses_frames_without_nested_generators() -> None:
     client = make_client()
     handshake(client, response_bytes(client))
     assert_parses_with_one_generator(client, b"\x82\x01x")
+
+
+def test_client_connection_is_deprecated_alias() -> None:
+    import websockets.client
+
+    # The old name is kept out of __all__, and importing it doesn't warn.
+    assert "ClientConnection" not in websockets.client.__all__
+    from websockets.client import ClientConnection
+
+    with pytest.warns(DeprecationWarning, match="^ClientConnection was renamed to ClientProtocol$"):
+        client = ClientConnection(parse_uri("ws://example.com/"))
+    assert isinstance(client, ClientProtocol)
+    assert client.state is CONNECTING

@@ -634,3 +634,17 @@ def test_open_connection_parses_frames_without_nested_generators() -> None:
     server = ServerProtocol()
     accept(server, request_bytes())
     assert_parses_with_one_generator(server, b"\x82\x81\x00\x00\x00\x00x")
+
+
+def test_server_connection_is_deprecated_alias() -> None:
+    import websockets.server
+
+    # The old name is kept out of __all__, and importing it doesn't warn.
+    assert "ServerConnection" not in websockets.server.__all__
+    from websockets.server import ServerConnection
+
+    with pytest.warns(DeprecationWarning, match="^ServerConnection was renamed to ServerProtocol$"):
+        server = ServerConnection()
+    assert isinstance(server, ServerProtocol)
+    accept(server, request_bytes())
+    assert server.state is OPEN

@@ -191,15 +191,19 @@ def test_create_connection() -> None:
 
 
 def test_logger(caplog: pytest.LogCaptureFixture) -> None:
+    """As upstream, a client logs state changes at DEBUG and nothing at INFO."""
     logger = logging.getLogger("test.client")
     with (
-        caplog.at_level(logging.INFO, logger="test.client"),
+        caplog.at_level(logging.DEBUG, logger="test.client"),
         run_server() as server,
         connect(get_uri(server), logger=logger),
     ):
         pass
-    messages = [record.getMessage() for record in caplog.records if record.name == "test.client"]
-    assert messages == ["connection open", "connection closed"]
+    records = [record for record in caplog.records if record.name == "test.client"]
+    messages = [record.getMessage() for record in records]
+    assert "= connection is OPEN" in messages
+    assert "= connection is CLOSED" in messages
+    assert [r.getMessage() for r in records if r.levelno >= logging.INFO] == []
 
 
 def test_max_size() -> None:
@@ -422,6 +426,37 @@ def test_redirect() -> None:
         assert client.remote_address == get_host_port(target)
 
 
+def test_redirect_300() -> None:
+    # As upstream: 300 Multiple Choices with a Location is followed.
+    with (
+        run_server() as target,
+        run_server(process_request=redirect_to(get_uri(target), 300)) as origin,
+        connect(get_uri(origin)) as client,
+    ):
+        assert client.remote_address == get_host_port(target)
+
+
+def test_redirect_log_hides_user_info(caplog: pytest.LogCaptureFixture) -> None:
+    # A relative Location keeps the URI's user info: its password.
+    def process_request(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path != "/":
+            return None
+        return redirect_to("/next")(connection, request)  # type: ignore[operator, no-any-return]
+
+    with (
+        caplog.at_level(logging.DEBUG, logger="websockets.client"),
+        run_server(process_request=process_request) as server,
+    ):
+        host, port = get_host_port(server)
+        with connect(f"ws://alice:hunter2@{host}:{port}/"):
+            pass
+    messages = [r.getMessage() for r in caplog.records if r.name == "websockets.client"]
+    assert f"! redirected to ws://{host}:{port}/next" in messages
+    assert not [message for message in messages if "hunter2" in message]
+    # Upstream logs nothing at the info level for a redirect.
+    assert not [r for r in caplog.records if r.name == "websockets.client" and r.levelno > 10]
+
+
 def test_redirect_chain_and_relative() -> None:
     def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/":
@@ -590,7 +625,17 @@ def test_reconnect_transient_error(caplog: pytest.LogCaptureFixture) -> None:
         client = next(iterator)
         assert client.state is OPEN
     assert attempts == 3
-    assert any("reconnecting in" in record.getMessage() for record in caplog.records)
+    # As upstream: one line per failure, with the type of the exception and
+    # without a traceback.
+    failures = [r for r in caplog.records if r.getMessage().startswith("connect failed")]
+    assert [(r.levelno, r.getMessage(), r.exc_info) for r in failures] == 2 * [
+        (
+            logging.INFO,
+            "connect failed; reconnecting in 0.0 seconds: "
+            "websockets.exceptions.InvalidStatus: server rejected WebSocket connection: HTTP 503",
+            None,
+        )
+    ]
 
 
 def test_reconnect_process_exception() -> None:
@@ -598,6 +643,24 @@ def test_reconnect_process_exception() -> None:
         return RuntimeError("nope")
 
     with pytest.raises(RuntimeError, match="nope") as raised:
+        next(
+            iter(
+                reconnect(
+                    f"ws://127.0.0.1:{closed_port()}/",
+                    process_exception=process_exception,
+                )
+            )
+        )
+    assert isinstance(raised.value.__cause__, ConnectionRefusedError)
+
+
+def test_reconnect_process_exception_raises() -> None:
+    """An exception raised by process_exception is chained to the original."""
+
+    def process_exception(exc: Exception) -> Exception | None:
+        raise KeyError("process_exception")
+
+    with pytest.raises(KeyError, match="process_exception") as raised:
         next(
             iter(
                 reconnect(
@@ -621,14 +684,89 @@ def test_reconnect_unix() -> None:
 
 
 def test_reconnect_with_sock() -> None:
-    """A socket can't be reused: iterating fails; one connection works."""
-    with run_server() as server, socket.create_connection(get_host_port(server)) as sock:
-        client = reconnect(get_uri(server), sock=sock)
-        with pytest.raises(ValueError, match="cannot reconnect with sock"):
-            next(iter(client))
-        with client as connection:
-            connection.send("tea")
-            assert connection.recv(timeout=JOIN_TIMEOUT) == "tea"
+    """As upstream, iterating with sock yields a connection on that socket."""
+    with (
+        run_server() as server,
+        socket.create_connection(get_host_port(server)) as sock,
+        reconnecting(iter(reconnect(get_uri(server), sock=sock))) as iterator,
+    ):
+        client = next(iterator)
+        assert client.socket is sock
+        client.send("tea")
+        assert client.recv(timeout=JOIN_TIMEOUT) == "tea"
+
+
+def test_reconnect_with_sock_after_close() -> None:
+    """Reconnecting tries the closed socket again, as upstream.
+
+    That fails with OSError, which process_exception sees, as upstream.
+
+    """
+    errors: list[Exception] = []
+
+    def process_exception(exc: Exception) -> Exception | None:
+        errors.append(exc)
+        return exc
+
+    def handler(connection: ServerConnection) -> None:
+        connection.send("hello")
+
+    with (
+        run_server(handler) as server,
+        socket.create_connection(get_host_port(server)) as sock,
+        reconnecting(
+            iter(reconnect(get_uri(server), sock=sock, process_exception=process_exception))
+        ) as iterator,
+    ):
+        client = next(iterator)
+        assert client.recv(timeout=JOIN_TIMEOUT) == "hello"
+        with pytest.raises(ConnectionClosed):
+            client.recv(timeout=JOIN_TIMEOUT)
+        with pytest.raises(OSError) as raised:
+            next(iterator)
+    assert errors == [raised.value]
+
+
+def test_reconnect_with_sock_after_failure() -> None:
+    """When the first attempt on sock fails, the next one tries it again."""
+    errors: list[Exception] = []
+
+    def process_exception(exc: Exception) -> Exception | None:
+        errors.append(exc)
+        return None if len(errors) == 1 else exc
+
+    def unavailable(connection: ServerConnection, request: Request) -> Response:
+        return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "")
+
+    with (
+        run_server(process_request=unavailable) as server,
+        socket.create_connection(get_host_port(server)) as sock,
+        pytest.raises(OSError),
+    ):
+        next(
+            iter(
+                reconnect(
+                    get_uri(server),
+                    sock=sock,
+                    process_exception=process_exception,
+                    reconnect_delays=fast_delays,
+                )
+            )
+        )
+    assert [type(exc) for exc in errors] == [InvalidStatus, OSError]
+
+
+def test_reconnect_checks_arguments_when_created() -> None:
+    """As upstream, reconnect() checks these arguments before connecting."""
+    with pytest.raises(TypeError, match=r"^subprotocols must be a list, not a str$"):
+        reconnect("ws://127.0.0.1:9/", subprotocols="chat")  # type: ignore[arg-type]
+    # In upstream's order: URI, ssl, subprotocols, compression.
+    with pytest.raises(InvalidURI):
+        reconnect("http://127.0.0.1:9/", compression="zz", subprotocols="chat")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^ssl argument is incompatible with a ws:// URI$"):
+        reconnect("ws://127.0.0.1:9/", ssl=CLIENT_CONTEXT, compression="zz")
+    with pytest.raises(TypeError, match=r"^subprotocols must be a list, not a str$"):
+        reconnect("ws://127.0.0.1:9/", compression="zz", subprotocols="chat")  # type: ignore[arg-type]
 
 
 def test_reexported_policy() -> None:

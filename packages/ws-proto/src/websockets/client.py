@@ -20,7 +20,9 @@ import os
 import random
 import sys
 import urllib.parse
+import warnings
 from collections.abc import Generator, Sequence
+from typing import Any
 
 from .datastructures import Headers, HeadersLike, MultipleValuesError
 from .exceptions import (
@@ -99,8 +101,9 @@ of one client.
 
 """
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-"""HTTP status codes of the redirects that a client follows."""
+REDIRECT_STATUSES = frozenset({300, 301, 302, 303, 307, 308})
+"""HTTP status codes of the redirects that a client follows, as upstream:
+300 Multiple Choices too, when the server gives a ``Location``."""
 
 # Status codes with which servers and proxies say that they're temporarily
 # unable to answer: 500 Internal Server Error, 502 Bad Gateway, 503 Service
@@ -483,7 +486,7 @@ def follow_redirect(
 
     A failed opening handshake is a redirect when it raised
     :exc:`~websockets.exceptions.InvalidStatus` with one of
-    :data:`REDIRECT_STATUSES` (301, 302, 303, 307 or 308) and a ``Location``
+    :data:`REDIRECT_STATUSES` (300, 301, 302, 303, 307 or 308) and a ``Location``
     header. The new URI is ``Location`` resolved against ``uri``
     (:rfc:`3986#section-5`), so relative locations work.
 
@@ -577,6 +580,17 @@ def same_origin(uri: str, other_uri: str) -> bool:
     return (old.secure, old.host, old.port) == (new.secure, new.host, new.port)
 
 
+def uri_for_log(uri: str) -> str:
+    """Return ``uri`` without its user info, which mustn't reach logs.
+
+    A redirect to a relative ``Location`` keeps the user info of the URI it
+    started from: that's the user's password.
+
+    """
+    parts = urllib.parse.urlsplit(uri)
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def redirect_headers(
     uri: str,
     new_uri: str,
@@ -618,3 +632,23 @@ def redirect_headers(
             if name.lower() not in _CREDENTIALS_HEADERS
         ]
     )
+
+
+class ClientConnection(ClientProtocol):
+    """Deprecated name of :class:`ClientProtocol` (renamed in 11.0).
+
+    Creating an instance emits a :exc:`DeprecationWarning`; it takes the
+    same arguments as :class:`ClientProtocol`. Not in ``__all__``.
+
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Warn before checking the arguments, so that the rename is reported
+        # even when the call fails. Like upstream, the warning points here,
+        # not at the caller.
+        warnings.warn(
+            "ClientConnection was renamed to ClientProtocol",
+            DeprecationWarning,
+            stacklevel=1,
+        )
+        super().__init__(*args, **kwargs)

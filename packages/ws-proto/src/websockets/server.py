@@ -34,9 +34,10 @@ import binascii
 import email.utils
 import http
 import re
+import warnings
 from collections.abc import Callable, Generator, Sequence
 from types import MethodType
-from typing import cast
+from typing import Any, cast
 
 from .datastructures import Headers, MultipleValuesError
 from .exceptions import (
@@ -594,3 +595,23 @@ class ServerProtocol(Protocol):
             # send_response() closes the connection too, as status isn't 101.
             response = self.reject(status, f"Failed to open a WebSocket connection: {exc}.\n")
             self.send_response(response)
+
+
+class ServerConnection(ServerProtocol):
+    """Deprecated name of :class:`ServerProtocol` (renamed in 11.0).
+
+    Creating an instance emits a :exc:`DeprecationWarning`; it takes the
+    same arguments as :class:`ServerProtocol`. Not in ``__all__``.
+
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Warn before checking the arguments, so that the rename is reported
+        # even when the call fails. Like upstream, the warning points here,
+        # not at the caller.
+        warnings.warn(
+            "ServerConnection was renamed to ServerProtocol",
+            DeprecationWarning,
+            stacklevel=1,
+        )
+        super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import ssl as ssl_module
+import traceback
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from types import TracebackType
 from typing import Any, Literal, cast
@@ -27,7 +28,7 @@ from ..client import BACKOFF_INITIAL_DELAY as BACKOFF_INITIAL_DELAY
 from ..client import BACKOFF_MAX_DELAY as BACKOFF_MAX_DELAY
 from ..client import BACKOFF_MIN_DELAY as BACKOFF_MIN_DELAY
 from ..client import MAX_REDIRECTS as MAX_REDIRECTS
-from ..client import ClientProtocol, follow_redirect, redirect_headers, same_origin
+from ..client import ClientProtocol, follow_redirect, redirect_headers, same_origin, uri_for_log
 from ..client import backoff as backoff
 from ..client import process_exception as process_exception
 from ..compression import DEFAULT_COMPRESSION, client_extensions
@@ -122,7 +123,6 @@ class ClientConnection(Connection):
         await asyncio.shield(self._handshake_waiter)
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
-        self.logger.info("connection open")
 
     def process_event(self, event: Event) -> None:
         """Handle an event from the protocol: the response, then frames.
@@ -161,12 +161,17 @@ class connect:
             except ConnectionClosed:
                 continue
 
+    With a ``sock`` argument, every attempt uses that socket, as upstream
+    does: once it's closed, attempts fail with :exc:`OSError`, which the
+    default ``process_exception`` retries forever, so leave the loop or pass
+    a ``process_exception`` that stops it.
+
     Awaiting it again, or using it again as a context manager once the
     previous ``async with`` block exited, opens a new connection. Entering it
     while a previous ``async with`` block, or an ``async for`` loop, still
     uses it raises :exc:`RuntimeError`.
 
-    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to
+    The client follows HTTP redirects (300, 301, 302, 303, 307 and 308), up to
     ``MAX_REDIRECTS`` of them: this module's ``MAX_REDIRECTS``, read when
     connecting, 10 by default or the value of the ``WEBSOCKETS_MAX_REDIRECTS``
     environment variable; see :func:`websockets.client.follow_redirect`. When
@@ -262,8 +267,13 @@ class connect:
             proxy, TLS arguments apply to the server and the others, such as
             ``local_addr``, to the connection to the proxy.
 
+    :class:`connect` checks ``uri``, ``ssl`` against the scheme of ``uri``,
+    ``subprotocols`` and ``compression`` when it's called; it raises the
+    other exceptions when it's awaited or iterated.
+
     Raises:
         InvalidURI: If ``uri`` isn't a valid WebSocket URI.
+        TypeError: If ``subprotocols`` is a string rather than a list.
         InvalidProxy: If ``proxy``, or the proxy configured in the
             environment, isn't a valid proxy URL.
         ProxyError: If the proxy refuses to open a tunnel:
@@ -320,7 +330,12 @@ class connect:
         self.uri = uri
 
         # Fail on misuse here, where the caller made it, as upstream does,
-        # rather than when the connection is awaited.
+        # rather than when the connection is awaited; in upstream's order,
+        # so that the same mistake raises the same exception. After a
+        # redirect, create_connection() checks the new URI.
+        ws_uri = parse_uri(uri)
+        if not ws_uri.secure and kwargs.get("ssl") is not None:
+            raise ValueError("ssl argument is incompatible with a ws:// URI")
         if subprotocols is not None:
             validate_subprotocols(subprotocols)
         extensions = client_extensions(compression, extensions)
@@ -547,7 +562,10 @@ class connect:
                     delays = None
                     yield connection
             except Exception as exc:
-                new_exc = self.process_exception(exc)
+                try:
+                    new_exc = self.process_exception(exc)
+                except Exception as pe_exc:
+                    raise pe_exc from exc
                 if new_exc is exc:
                     raise
                 if new_exc is not None:
@@ -560,8 +578,8 @@ class connect:
                 self.logger.info(
                     "connect failed; reconnecting in %.1f seconds: %s",
                     delay,
-                    exc,
-                    exc_info=True,
+                    # One line, as upstream: the type and the message.
+                    traceback.format_exception_only(exc)[0].strip(),
                 )
                 await asyncio.sleep(delay)
 
@@ -633,7 +651,8 @@ class connect:
                             self._check_redirect(uri, new_uri)
                         except ValueError as value_error:
                             raise value_error from exc
-                        self.logger.info("redirecting to %s", new_uri)
+                        # At the debug level, as upstream logs nothing here.
+                        self.logger.debug("! redirected to %s", uri_for_log(new_uri))
                         additional_headers = redirect_headers(uri, new_uri, additional_headers)
                         uri = new_uri
                         redirects += 1

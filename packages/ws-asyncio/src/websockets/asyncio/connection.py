@@ -1333,8 +1333,8 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         if self.protocol.state is CLOSED:
             self._abort_pings()
             # A server logs every connection it closes, as upstream; a
-            # client only those that opened.
-            if self.protocol.side is SERVER or self.protocol.handshake_exc is None:
+            # client stays silent at INFO, as upstream.
+            if self.protocol.side is SERVER:
                 self.logger.info("connection closed")
         self._wake_drain_waiters()
         if not self._handshake_waiter.done():

@@ -18,6 +18,7 @@ import socket
 import ssl as ssl_module
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
 from types import TracebackType
@@ -33,13 +34,14 @@ from ..client import BACKOFF_INITIAL_DELAY as BACKOFF_INITIAL_DELAY
 from ..client import BACKOFF_MAX_DELAY as BACKOFF_MAX_DELAY
 from ..client import BACKOFF_MIN_DELAY as BACKOFF_MIN_DELAY
 from ..client import MAX_REDIRECTS as MAX_REDIRECTS
-from ..client import ClientProtocol, follow_redirect, redirect_headers, same_origin
+from ..client import ClientProtocol, follow_redirect, redirect_headers, same_origin, uri_for_log
 from ..client import backoff as backoff
 from ..client import process_exception as process_exception
 from ..compression import DEFAULT_COMPRESSION, client_extensions
 from ..datastructures import HeadersLike
 from ..exceptions import InvalidProxyMessage, ProxyError
 from ..extensions.base import ClientExtensionFactory
+from ..headers import validate_subprotocols
 from ..http11 import USER_AGENT, Response
 from ..protocol import Event
 from ..proxy import HTTPProxyHandshake, Proxy, get_proxy, parse_proxy
@@ -166,7 +168,6 @@ class ClientConnection(Connection):
         if self.protocol.handshake_exc is not None:
             self._finish()
             raise self.protocol.handshake_exc
-        self.logger.info("connection open")
         self._start_reading()
 
     def process_event(self, event: Event) -> None:
@@ -224,6 +225,7 @@ class _Connector:
         origin: Origin | None,
         extensions: Sequence[ClientExtensionFactory] | None,
         subprotocols: Sequence[Subprotocol] | None,
+        compression: str | None,
         additional_headers: HeadersLike | None,
         user_agent_header: str | None,
         proxy: str | Literal[True] | None,
@@ -246,7 +248,6 @@ class _Connector:
         self.ssl = ssl
         self.server_hostname = server_hostname
         self.origin = origin
-        self.extensions = extensions
         self.subprotocols = subprotocols
         self.additional_headers = additional_headers
         self.user_agent_header = user_agent_header
@@ -265,7 +266,8 @@ class _Connector:
         self.path = None if path is None else os.fspath(path)
         self.kwargs = kwargs
 
-        # Check arguments now, before connecting.
+        # Check arguments now, before connecting, in upstream's order, so
+        # that the same mistake raises the same exception.
         ws_uri = parse_uri(uri)
         if not ws_uri.secure and ssl is not None:
             raise ValueError("ssl argument is incompatible with a ws:// URI")
@@ -273,6 +275,9 @@ class _Connector:
             raise ValueError("missing path argument")
         if (sock is not None or unix) and isinstance(proxy, str):
             raise ValueError("proxy argument is incompatible with sock and Unix sockets")
+        if subprotocols is not None:
+            validate_subprotocols(subprotocols)
+        self.extensions = client_extensions(compression, extensions)
 
     def connect(self) -> ClientConnection:
         """Open a connection, following redirects, within ``open_timeout``.
@@ -307,7 +312,8 @@ class _Connector:
                         self.check_redirect(uri, new_uri)
                     except ValueError as value_error:
                         raise value_error from exc
-                    self.logger.info("redirecting to %s", new_uri)
+                    # At the debug level, as upstream logs nothing here.
+                    self.logger.debug("! redirected to %s", uri_for_log(new_uri))
                     additional_headers = redirect_headers(uri, new_uri, additional_headers)
                     uri = new_uri
                     redirects += 1
@@ -689,7 +695,7 @@ class reconnect:
     ``process_exception`` and ``reconnect_delays``; ``connect(...,
     legacy=False)`` returns one.
 
-    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to
+    The client follows HTTP redirects (300, 301, 302, 303, 307 and 308), up to
     ``MAX_REDIRECTS`` of them: this module's ``MAX_REDIRECTS``, read when
     connecting, 10 by default or the value of the ``WEBSOCKETS_MAX_REDIRECTS``
     environment variable; see :func:`websockets.client.follow_redirect`. When
@@ -710,7 +716,11 @@ class reconnect:
         uri: URI of the server, ``ws://`` or ``wss://``.
         sock: Socket already connected to the server, to use instead of
             opening a connection; the host and port of ``uri`` only go in the
-            ``Host`` header then.
+            ``Host`` header then. Every attempt to connect uses it, as
+            upstream does: once it's closed, attempts fail with
+            :exc:`OSError`, which the default ``process_exception`` retries
+            forever, so leave the loop or pass a ``process_exception`` that
+            stops it.
         ssl: TLS context for ``wss://`` URIs; by default, or when it's
             :obj:`None`, :func:`ssl.create_default_context`.
         server_hostname: Host name to check in the server's certificate, for
@@ -805,8 +815,12 @@ class reconnect:
             :obj:`None`; if ``ssl`` is given with a ``ws://`` URI or
             ``proxy_ssl`` with an ``http://`` proxy; if ``proxy`` is a URL and
             ``sock`` is given or the connection is on a Unix socket; if a
-            redirect can't be followed with ``sock`` or a Unix socket; when
-            iterating with ``sock``, which can't be reused.
+            redirect can't be followed with ``sock`` or a Unix socket.
+        TypeError: If ``subprotocols`` is a string rather than a list.
+
+    :class:`reconnect` checks ``uri``, ``ssl`` against the scheme of ``uri``,
+    ``subprotocols`` and ``compression`` when it's created, before
+    connecting.
 
 
     """
@@ -859,8 +873,9 @@ class reconnect:
             ssl=ssl,
             server_hostname=server_hostname,
             origin=origin,
-            extensions=client_extensions(compression, extensions),
+            extensions=extensions,
             subprotocols=subprotocols,
+            compression=compression,
             additional_headers=additional_headers,
             user_agent_header=user_agent_header,
             proxy=proxy,
@@ -915,20 +930,24 @@ class reconnect:
     def __iter__(self) -> Iterator[ClientConnection]:
         """Yield connections, reconnecting after errors that look transient.
 
+        With ``sock``, the first connection uses it; like upstream, later
+        attempts try the same socket again, which fails with :exc:`OSError`
+        once it's closed, and :func:`process_exception` decides what then.
+
         Raises:
-            ValueError: If ``sock`` was given: it can't be reused.
             RuntimeError: If a ``with`` block or another loop uses it.
 
         """
-        if self._connector.sock is not None:
-            raise ValueError("cannot reconnect with sock")
         delays: Generator[float] | None = None
         while True:
             self._check_reentrancy()
             try:
                 connection = self.connect()
             except Exception as exc:
-                new_exc = self.process_exception(exc)
+                try:
+                    new_exc = self.process_exception(exc)
+                except Exception as pe_exc:
+                    raise pe_exc from exc
                 if new_exc is exc:
                     raise
                 if new_exc is not None:
@@ -941,8 +960,8 @@ class reconnect:
                 self._connector.logger.info(
                     "connect failed; reconnecting in %.1f seconds: %s",
                     delay,
-                    exc,
-                    exc_info=True,
+                    # One line, as upstream: the type and the message.
+                    traceback.format_exception_only(exc)[0].strip(),
                 )
                 time.sleep(delay)
                 continue
@@ -1070,7 +1089,7 @@ def connect(
     yields its messages; iterating over a :class:`reconnect` yields
     connections.
 
-    The client follows HTTP redirects (301, 302, 303, 307 and 308), up to
+    The client follows HTTP redirects (300, 301, 302, 303, 307 and 308), up to
     ``MAX_REDIRECTS`` of them: this module's ``MAX_REDIRECTS``, read when
     connecting, 10 by default or the value of the ``WEBSOCKETS_MAX_REDIRECTS``
     environment variable; see :func:`websockets.client.follow_redirect`. When

@@ -1510,10 +1510,8 @@ class Connection:
             self._pong_waiters.clear()
 
         # A server logs every connection it closes, as upstream; a client
-        # only those that opened.
-        if self.protocol.state is CLOSED and (
-            self.protocol.side is SERVER or self.protocol.handshake_exc is None
-        ):
+        # stays silent at INFO, as upstream.
+        if self.protocol.state is CLOSED and self.protocol.side is SERVER:
             self.logger.info("connection closed")
         self._closed.set()
 
