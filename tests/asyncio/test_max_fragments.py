@@ -97,7 +97,6 @@ class MaxFragmentsTests(AsyncTestCase):
             # The server echoes the empty final frame as a fragment too.
             self.assertEqual([f for f in fragments if f], ["a", "b", "c", "d"])
 
-    @unittest.expectedFailure  # needs asyncio/connection.py to keep the cause
     async def test_later_recv_keeps_cause(self) -> None:
         async def handler(websocket: ServerConnection) -> None:
             # Three fragments and the empty final frame: four frames.

@@ -99,10 +99,6 @@ def test_recv_streaming_isnt_limited() -> None:
         assert [f for f in client.recv_streaming() if f] == ["a", "b", "c", "d"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs sync/connection.py to keep TooManyFragments as the cause of the closure",
-)
 def test_later_recv_keeps_cause() -> None:
     def handler(websocket: ServerConnection) -> None:
         # Three fragments and the empty final frame: four frames.

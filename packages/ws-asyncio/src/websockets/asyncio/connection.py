@@ -217,6 +217,7 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         "_answers_while_writing_paused",
         "_close_timer",
         "_closing",
+        "_connection_exc",
         "_drain_waiter",
         "_fragmented_send_waiter",
         "_handshake_waiter",
@@ -320,6 +321,9 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         # Exception with which the transport reported the loss of the TCP
         # connection, if any.
         self._lost_exc: Exception | None = None
+        # Error with which the connection failed itself, if any: it's the
+        # cause of every ConnectionClosed raised afterwards, as upstream.
+        self._connection_exc: Exception | None = None
 
         # Flow control of writes: whether the transport's buffer is above its
         # high-water mark, and a future resolved when it drains, shared by
@@ -518,13 +522,11 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
             ) from None
         except TooManyFragments as exc:
             # The peer exceeded WEBSOCKETS_MAX_FRAGMENTS: fail like upstream.
+            if self._connection_exc is None:
+                self._connection_exc = exc
             if self.protocol.state is OPEN:
                 self.protocol.fail(CloseCode.MESSAGE_TOO_BIG, "too many fragments")
                 self._send_data()
-            try:
-                await self._raise_close_exc()
-            except ConnectionClosed as closed:
-                raise closed from exc
         await self._raise_close_exc()
 
     # An async generator function returns its iterator without being awaited:
@@ -777,8 +779,9 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         exc = self.protocol.close_exc
         # The network error that broke the connection explains it better
         # than the unexpected EOF that the protocol saw as a consequence.
-        if self._lost_exc is not None:
-            exc.__cause__ = self._lost_exc
+        cause = self._connection_exc if self._connection_exc is not None else self._lost_exc
+        if cause is not None:
+            exc.__cause__ = cause
         raise exc
 
     async def _send_frame(

@@ -296,6 +296,9 @@ class Connection:
         self._keepalive_seq = -1
         # Exception with which reading from the socket failed, if any.
         self._lost_exc: Exception | None = None
+        # Error with which the connection failed itself, if any: it's the
+        # cause of every ConnectionClosed raised afterwards, as upstream.
+        self._connection_exc: Exception | None = None
         # Whether the TCP connection was aborted on purpose.
         self._aborted = False
         # Set when the socket is closed and the protocol is CLOSED.
@@ -463,13 +466,11 @@ class Connection:
         except TooManyFragments as exc:
             # The peer exceeded WEBSOCKETS_MAX_FRAGMENTS: fail like upstream.
             with self.protocol_mutex:
+                if self._connection_exc is None:
+                    self._connection_exc = exc
                 if self.protocol.state is OPEN:
                     self.protocol.fail(CloseCode.MESSAGE_TOO_BIG, "too many fragments")
                     self._send_data()
-            try:
-                self._raise_close_exc()
-            except ConnectionClosed as closed:
-                raise closed from exc
         self._raise_close_exc()
 
     @overload
@@ -1533,7 +1534,10 @@ class Connection:
         exc = self.protocol.close_exc
         # The network error that broke the connection explains it better
         # than the unexpected EOF that the protocol saw as a consequence.
-        cause = self._lost_exc if self._lost_exc is not None else self._write_exc
+        cause = next(
+            (c for c in (self._connection_exc, self._lost_exc, self._write_exc) if c is not None),
+            None,
+        )
         if cause is not None:
             exc.__cause__ = cause
         raise exc
