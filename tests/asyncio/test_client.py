@@ -1012,6 +1012,18 @@ class ReconnectTests(AsyncTestCase):
                     self.fail("connection shouldn't succeed")  # pragma: no cover
         self.assertIsInstance(raised.exception.__cause__, InvalidStatus)
 
+    async def test_process_exception_reraises(self) -> None:
+        """Re-raising the exception given to process_exception leaves it as is."""
+
+        def process(exc: Exception) -> Exception | None:
+            raise exc
+
+        async with serve(echo, "127.0.0.1", 0, process_request=redirect_to(None, 503)) as server:
+            with self.assertRaises(InvalidStatus) as raised:
+                async for _ in connect(get_uri(server), process_exception=process):
+                    self.fail("connection shouldn't succeed")  # pragma: no cover
+        self.assertIsNone(raised.exception.__cause__)
+
     async def test_reconnect_with_sock_after_close(self) -> None:
         """Reconnecting tries the closed socket again, as upstream.
 

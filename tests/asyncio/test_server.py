@@ -553,7 +553,12 @@ class ServerLifecycleTests(AsyncTestCase):
     async def test_concurrent_awaits_start_one_server(self) -> None:
         server = serve(echo, "127.0.0.1", 0)
         with self.assertLogs("websockets.server", logging.INFO) as logs:
-            results = await asyncio.gather(server, server)
+
+            async def start() -> Server:
+                return await server
+
+            # Distinct coroutines: gather() would await one awaitable once.
+            results = await asyncio.gather(start(), start())
             self.addAsyncCleanup(close_server, server)
         self.assertEqual(results, [server, server])
         self.assertEqual(len(server.sockets), 1)
@@ -561,6 +566,16 @@ class ServerLifecycleTests(AsyncTestCase):
             [record.getMessage() for record in logs.records],
             [f"server listening on {_address(server)}"],
         )
+
+    async def test_serve_forever_cancelled_while_starting(self) -> None:
+        server = await serve(echo, "127.0.0.1", 0, start_serving=False)
+        self.addAsyncCleanup(close_server, server)
+        task = asyncio.create_task(server.serve_forever())
+        await asyncio.sleep(0)  # let serve_forever() start serving
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assertFalse(server.is_serving())
 
     async def test_start_serving_logs_listening(self) -> None:
         """The server logs that it listens when it starts accepting connections."""
@@ -970,6 +985,24 @@ class HandshakeTests(AsyncTestCase):
             server.handlers[connection].cancel()
             with self.assertRaises((InvalidMessage, OSError)):
                 await task
+
+    async def test_handshake_fails_logs_connection_closed(self) -> None:
+        # As upstream, a connection aborted during the handshake is logged
+        # as closed too.
+        def process_request(connection: ServerConnection, request: Request) -> Response:
+            return "not a response"  # type: ignore[return-value]
+
+        with self.assertLogs("websockets.server", logging.INFO) as logs:
+            async with serve(echo, "127.0.0.1", 0, process_request=process_request) as server:
+                with self.assertRaises((InvalidMessage, OSError)):
+                    await connect(get_uri(server))
+                await wait_for(
+                    lambda: "connection closed" in [r.getMessage() for r in logs.records]
+                )
+        messages = [record.getMessage() for record in logs.records]
+        self.assertLess(
+            messages.index("opening handshake failed"), messages.index("connection closed")
+        )
 
     async def test_handshake_crashes(self) -> None:
         class BrokenConnection(ServerConnection):

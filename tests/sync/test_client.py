@@ -14,7 +14,7 @@ import threading
 import time
 import unittest.mock
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -670,6 +670,36 @@ def test_reconnect_process_exception_raises() -> None:
             )
         )
     assert isinstance(raised.value.__cause__, ConnectionRefusedError)
+
+
+def test_reconnect_process_exception_reraises() -> None:
+    """Re-raising the exception given to process_exception leaves it as is."""
+
+    def process_exception(exc: Exception) -> Exception | None:
+        raise exc
+
+    with pytest.raises(ConnectionRefusedError) as raised:
+        next(
+            iter(
+                reconnect(
+                    f"ws://127.0.0.1:{closed_port()}/",
+                    process_exception=process_exception,
+                )
+            )
+        )
+    assert raised.value.__cause__ is None
+
+
+@pytest.mark.parametrize("function", [unix_connect, unix_reconnect])
+def test_unix_path_and_sock(function: Callable[..., object]) -> None:
+    # As upstream, both can't be given: raised when called.
+    a, b = socket.socketpair()
+    try:
+        with pytest.raises(ValueError, match=r"^path is incompatible with sock$"):
+            function("/tmp/websockets.sock", sock=a)
+    finally:
+        a.close()
+        b.close()
 
 
 def test_reconnect_unix() -> None:

@@ -267,7 +267,9 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
+    # Only names that resolve: help() and inspect.getmembers() get them all.
+    lazy = {name for name, module in _LAZY.items() if _INSTALLED.get(module, True)}
+    return sorted(set(globals()) | lazy | set(_DEPRECATED) | {"__version__"})
 
 
 if typing.TYPE_CHECKING:

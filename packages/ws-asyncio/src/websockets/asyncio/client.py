@@ -565,6 +565,10 @@ class connect:
                 try:
                     new_exc = self.process_exception(exc)
                 except Exception as pe_exc:
+                    # Re-raising the exception it was given is a common way to say
+                    # that it's fatal: don't make it its own cause.
+                    if pe_exc is exc:
+                        raise
                     raise pe_exc from exc
                 if new_exc is exc:
                     raise

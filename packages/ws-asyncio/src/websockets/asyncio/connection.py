@@ -1335,10 +1335,11 @@ class Connection(asyncio.Protocol, asyncio.BufferedProtocol):
         self.recv_messages.close()
         if self.protocol.state is CLOSED:
             self._abort_pings()
-            # A server logs every connection it closes, as upstream; a
-            # client stays silent at INFO, as upstream.
-            if self.protocol.side is SERVER:
-                self.logger.info("connection closed")
+        # A server logs every connection it closes, as upstream, even one
+        # aborted during the opening handshake, which the protocol doesn't
+        # see close; a client stays silent at INFO, as upstream.
+        if self.protocol.side is SERVER:
+            self.logger.info("connection closed")
         self._wake_drain_waiters()
         if not self._handshake_waiter.done():
             self._handshake_waiter.set_result(None)

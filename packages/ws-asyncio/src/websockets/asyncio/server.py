@@ -460,9 +460,10 @@ class Server:
         See :meth:`asyncio.Server.serve_forever`.
 
         """
-        if not self.is_serving():
-            await self.start_serving()
         try:
+            # Within the try: a cancellation while it starts shuts it down too.
+            if not self.is_serving():
+                await self.start_serving()
             await self.wait_closed()
         except asyncio.CancelledError:
             self.close()

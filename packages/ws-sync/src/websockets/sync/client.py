@@ -273,6 +273,8 @@ class _Connector:
             raise ValueError("ssl argument is incompatible with a ws:// URI")
         if unix and path is None and sock is None:
             raise ValueError("missing path argument")
+        if unix and path is not None and sock is not None:
+            raise ValueError("path is incompatible with sock")
         if (sock is not None or unix) and isinstance(proxy, str):
             raise ValueError("proxy argument is incompatible with sock and Unix sockets")
         if subprotocols is not None:
@@ -947,6 +949,10 @@ class reconnect:
                 try:
                     new_exc = self.process_exception(exc)
                 except Exception as pe_exc:
+                    # Re-raising the exception it was given is a common way to say
+                    # that it's fatal: don't make it its own cause.
+                    if pe_exc is exc:
+                        raise
                     raise pe_exc from exc
                 if new_exc is exc:
                     raise

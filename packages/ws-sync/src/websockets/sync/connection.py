@@ -110,7 +110,7 @@ from .._options import queue_limits
 from ..exceptions import ConcurrencyError, ConnectionClosed, ConnectionClosedOK, TooManyFragments
 from ..frames import DATA_OPCODES, OP_BINARY, OP_CONT, OP_PONG, OP_TEXT, CloseCode, Frame, Opcode
 from ..http11 import Request, Response
-from ..protocol import CLOSED, OPEN, SERVER, Event, Protocol, State
+from ..protocol import OPEN, SERVER, Event, Protocol, State
 from ..typing import BytesLike, Data, DataLike, LoggerLike, Subprotocol
 from ._hub import Hub, get_hub
 from .messages import Assembler
@@ -1510,9 +1510,10 @@ class Connection:
                     pong_waiter.set()
             self._pong_waiters.clear()
 
-        # A server logs every connection it closes, as upstream; a client
-        # stays silent at INFO, as upstream.
-        if self.protocol.state is CLOSED and self.protocol.side is SERVER:
+        # A server logs every connection it closes, as upstream, even one
+        # aborted during the opening handshake, which the protocol doesn't
+        # see close; a client stays silent at INFO, as upstream.
+        if self.protocol.side is SERVER:
             self.logger.info("connection closed")
         self._closed.set()
 
