@@ -516,6 +516,34 @@ class RedirectTests(AsyncTestCase):
         messages = [record.getMessage() for record in logs.records]
         self.assertIn(f"! redirected to {target_uri}", messages)
 
+    async def test_process_redirect_patched(self) -> None:
+        # Upstream's tests patch it to stop following redirects.
+        async with (
+            serve(echo, "127.0.0.1", 0) as target,
+            serve(echo, "127.0.0.1", 0, process_request=redirect_to(get_uri(target))) as server,
+        ):
+            with (
+                unittest.mock.patch(
+                    "websockets.asyncio.client.connect.process_redirect",
+                    lambda self, exc: exc,
+                ),
+                self.assertRaises(InvalidStatus) as raised,
+            ):
+                await connect(get_uri(server))
+        self.assertEqual(raised.exception.response.status_code, 302)
+
+    async def test_process_redirect(self) -> None:
+        async with serve(echo, "127.0.0.1", 0) as server:
+            client = connect(get_uri(server))
+            # Not a redirect: the exception itself.
+            error = OSError("boom")
+            self.assertIs(client.process_redirect(error), error)
+            # A redirect: the new URI.
+            response = Response(302, "Found", Headers([("Location", "/next")]))
+            self.assertEqual(
+                client.process_redirect(InvalidStatus(response)), get_uri(server) + "next"
+            )
+
     async def test_redirect_300(self) -> None:
         # As upstream: 300 Multiple Choices with a Location is followed.
         async with (

@@ -365,6 +365,10 @@ class connect:
         self.connection_factory = create_connection
         self.kwargs = kwargs
 
+        # URI of the attempt that process_redirect() looks at, and how many
+        # redirects led there.
+        self._redirect_state = (uri, 0)
+
         # Set by __aenter__, deleted by __aexit__.
         self.connection: ClientConnection
 
@@ -610,6 +614,37 @@ class connect:
         # Awaiting this object awaits a fresh coroutine doing the work.
         return self._await().__await__()
 
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        """Tell whether a failed opening handshake is a redirect to follow.
+
+        The client calls it when an attempt to connect fails with ``exc``.
+        Tests and applications may override or patch it, as with upstream,
+        for example to stop following redirects.
+
+        Args:
+            exc: Exception with which the opening handshake failed.
+
+        Returns:
+            The URI to connect to next, if ``exc`` is a redirect that the
+            client can follow (see :func:`~websockets.client.follow_redirect`);
+            else the exception to raise: ``exc`` itself when it isn't a
+            redirect, or why the redirect can't be followed, e.g.
+            :exc:`~websockets.exceptions.SecurityError` after
+            ``MAX_REDIRECTS`` redirects.
+
+        """
+        uri, redirects = self._redirect_state
+        try:
+            # Read MAX_REDIRECTS now: tests and applications patch this
+            # module's value.
+            new_uri = follow_redirect(uri, exc, redirects, MAX_REDIRECTS)
+            if new_uri is None:
+                return exc
+            self._check_redirect(uri, new_uri)
+        except Exception as error:
+            return error
+        return new_uri
+
     def _check_redirect(self, uri: str, new_uri: str) -> None:
         """Refuse redirects that the connection arguments can't follow.
 
@@ -646,15 +681,13 @@ class connect:
                         raise
                     except Exception as exc:
                         connection.transport.close()
-                        # Read MAX_REDIRECTS now: tests and applications
-                        # patch this module's value.
-                        new_uri = follow_redirect(uri, exc, redirects, MAX_REDIRECTS)
-                        if new_uri is None:
-                            raise
-                        try:
-                            self._check_redirect(uri, new_uri)
-                        except ValueError as value_error:
-                            raise value_error from exc
+                        self._redirect_state = (uri, redirects)
+                        result = self.process_redirect(exc)
+                        if isinstance(result, Exception):
+                            if result is exc:
+                                raise
+                            raise result from exc
+                        new_uri = result
                         # At the debug level, as upstream logs nothing here.
                         self.logger.debug("! redirected to %s", uri_for_log(new_uri))
                         additional_headers = redirect_headers(uri, new_uri, additional_headers)
