@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from websockets.client import MAX_REDIRECTS
+from websockets.datastructures import Headers
 from websockets.exceptions import (
     ConnectionClosed,
     InvalidHandshake,
@@ -424,6 +425,29 @@ def test_redirect() -> None:
         connect(get_uri(origin)) as client,
     ):
         assert client.remote_address == get_host_port(target)
+
+
+def test_reconnect_process_redirect_patched() -> None:
+    # Upstream's tests patch it to stop following redirects.
+    with (
+        run_server() as target,
+        run_server(process_request=redirect_to(get_uri(target))) as origin,
+        unittest.mock.patch(
+            "websockets.sync.client.reconnect.process_redirect", lambda self, exc: exc
+        ),
+        pytest.raises(InvalidStatus) as raised,
+        reconnect(get_uri(origin)),
+    ):
+        pass  # pragma: no cover
+    assert raised.value.response.status_code == 302
+
+
+def test_reconnect_process_redirect() -> None:
+    client = reconnect("ws://example.com/a/b")
+    error = OSError("boom")
+    assert client.process_redirect(error) is error
+    response = Response(302, "Found", Headers([("Location", "c")]))
+    assert client.process_redirect(InvalidStatus(response)) == "ws://example.com/a/c"
 
 
 def test_redirect_300() -> None:

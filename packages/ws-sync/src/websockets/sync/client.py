@@ -265,6 +265,9 @@ class _Connector:
         self.unix = unix
         self.path = None if path is None else os.fspath(path)
         self.kwargs = kwargs
+        # URI of the attempt that process_redirect() looks at, and how many
+        # redirects led there.
+        self._redirect_state = (uri, 0)
 
         # Check arguments now, before connecting, in upstream's order, so
         # that the same mistake raises the same exception.
@@ -281,13 +284,22 @@ class _Connector:
             validate_subprotocols(subprotocols)
         self.extensions = client_extensions(compression, extensions)
 
-    def connect(self) -> ClientConnection:
+    def connect(
+        self,
+        process_redirect: Callable[[Exception], Exception | str] | None = None,
+    ) -> ClientConnection:
         """Open a connection, following redirects, within ``open_timeout``.
+
+        Args:
+            process_redirect: Decides whether to follow a failed attempt;
+                :meth:`process_redirect` by default.
 
         Raises:
             TimeoutError: If it takes longer than ``open_timeout``.
 
         """
+        if process_redirect is None:
+            process_redirect = self.process_redirect
         deadline = Deadline(self.open_timeout)
         uri = self.uri
         additional_headers = self.additional_headers
@@ -305,15 +317,13 @@ class _Connector:
                         deadline.timeout(raise_if_elapsed=False),
                     )
                 except Exception as exc:
-                    # Read MAX_REDIRECTS now: tests and applications patch
-                    # this module's value.
-                    new_uri = follow_redirect(uri, exc, redirects, MAX_REDIRECTS)
-                    if new_uri is None:
-                        raise
-                    try:
-                        self.check_redirect(uri, new_uri)
-                    except ValueError as value_error:
-                        raise value_error from exc
+                    self._redirect_state = (uri, redirects)
+                    result = process_redirect(exc)
+                    if isinstance(result, Exception):
+                        if result is exc:
+                            raise
+                        raise result from exc
+                    new_uri = result
                     # At the debug level, as upstream logs nothing here.
                     self.logger.debug("! redirected to %s", uri_for_log(new_uri))
                     additional_headers = redirect_headers(uri, new_uri, additional_headers)
@@ -324,6 +334,24 @@ class _Connector:
         except TimeoutError as exc:
             # Re-raise with a clearer message.
             raise TimeoutError("timed out during opening handshake") from exc
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        """Return the URI to follow after ``exc``, or the exception to raise.
+
+        See :meth:`reconnect.process_redirect`.
+
+        """
+        uri, redirects = self._redirect_state
+        try:
+            # Read MAX_REDIRECTS now: tests and applications patch this
+            # module's value.
+            new_uri = follow_redirect(uri, exc, redirects, MAX_REDIRECTS)
+            if new_uri is None:
+                return exc
+            self.check_redirect(uri, new_uri)
+        except Exception as error:
+            return error
+        return new_uri
 
     def check_redirect(self, uri: str, new_uri: str) -> None:
         """Refuse redirects that the connection arguments can't follow.
@@ -905,7 +933,29 @@ class reconnect:
             The connection, once the opening handshake succeeded.
 
         """
-        return self._connector.connect()
+        # Look process_redirect up now: tests patch it on the class.
+        return self._connector.connect(self.process_redirect)
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        """Tell whether a failed opening handshake is a redirect to follow.
+
+        :meth:`connect` calls it when an attempt to connect fails with
+        ``exc``. Tests and applications may override or patch it, as with
+        upstream, for example to stop following redirects.
+
+        Args:
+            exc: Exception with which the opening handshake failed.
+
+        Returns:
+            The URI to connect to next, if ``exc`` is a redirect that the
+            client can follow (see :func:`~websockets.client.follow_redirect`);
+            else the exception to raise: ``exc`` itself when it isn't a
+            redirect, or why the redirect can't be followed, e.g.
+            :exc:`~websockets.exceptions.SecurityError` after
+            ``MAX_REDIRECTS`` redirects.
+
+        """
+        return self._connector.process_redirect(exc)
 
     def _check_reentrancy(self) -> None:
         # As upstream: one connection per context at a time, so that
