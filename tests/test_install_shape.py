@@ -5,6 +5,9 @@ tox sets ``WEBSOCKETS_TEST_SHAPE`` in each environment that installs a shape:
 - ``proto``: ws-proto alone;
 - ``asyncio``: ws-asyncio and what it pulls in, that is, ws-proto;
 - ``sync``: ws-sync and what it pulls in, that is, ws-proto;
+- ``deflate``: ws-deflate and what it pulls in, that is, ws-proto;
+- ``router``: ws-router with one backend, ws-asyncio, and what they pull in,
+  that is, ws-proto and werkzeug;
 - ``full``: the websockets metapackage and every distribution it pins.
 
 Without that variable, for example in a development environment with editable
@@ -44,8 +47,12 @@ BACKEND_NAMES = {
         "broadcast",
         "serve",
         "unix_serve",
+        # As upstream, these resolve without werkzeug; using them needs
+        # ws-router (see test_router_names_need_ws_router).
+        "Router",
+        "route",
+        "unix_route",
     ],
-    ("ws-asyncio", "ws-router"): ["Router", "route", "unix_route"],
 }
 
 
@@ -82,12 +89,14 @@ def expected() -> set[str]:
         return {"ws-proto", "ws-sync"}
     if SHAPE == "deflate":
         return {"ws-proto", "ws-deflate"}
+    if SHAPE == "router":
+        return {"ws-proto", "ws-asyncio", "ws-router"}
     if SHAPE == "full":
         # The metapackage and what it pins; scripts/check-versions makes sure
         # that it pins every distribution under packages/.
         return {"websockets"} | pinned_siblings("websockets")
     pytest.fail(
-        f"unknown WEBSOCKETS_TEST_SHAPE: {SHAPE!r}; expected proto, asyncio, sync, deflate or full"
+        f"unknown WEBSOCKETS_TEST_SHAPE: {SHAPE!r}; expected proto, asyncio, sync, deflate, router or full"
     )
 
 
@@ -186,6 +195,18 @@ def test_permessage_deflate_only_with_ws_deflate() -> None:
             import websockets.extensions.permessage_deflate  # noqa: F401
 
 
+def test_routing_only_with_ws_router() -> None:
+    if "ws-router" in expected():
+        import websockets.asyncio.router
+        import websockets.routing
+
+        assert websockets.route is websockets.asyncio.router.route
+        assert websockets.Router is websockets.asyncio.router.Router
+    else:
+        with pytest.raises(ModuleNotFoundError):
+            import websockets.routing
+
+
 def test_star_import() -> None:
     """``from websockets import *`` works in every shape, with what's installed."""
     namespace: dict[str, object] = {}
@@ -197,3 +218,12 @@ def test_star_import() -> None:
             assert (name in namespace) == available, name
     core_names = set(websockets.__all__) - {n for ns in BACKEND_NAMES.values() for n in ns}
     assert core_names and core_names <= set(namespace)
+
+
+@pytest.mark.skipif(SHAPE in ("proto", "sync", "deflate"), reason="ws-asyncio isn't installed")
+def test_router_names_need_ws_router() -> None:
+    if "ws-router" in installed():
+        assert isinstance(websockets.Router(), websockets.Router)
+    else:
+        with pytest.raises(ImportError, match="ws-router"):
+            websockets.Router()

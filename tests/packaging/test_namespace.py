@@ -6,7 +6,8 @@ scratch virtual environments, then import across the split there:
 - as wheels, installed together into one site-packages;
 - as editable installs, where each distribution's sources stay in a folder of
   their own and ``pkgutil.extend_path`` joins them;
-- ws-proto alone, where the backends are missing and say so.
+- ws-proto alone, where the backends are missing and say so;
+- ws-router with the core alone, and a backend without ws-router.
 
 Only the build backend (hatchling) and third-party dependencies come from the
 index, once, into a local wheelhouse. Every install after that runs with
@@ -166,20 +167,22 @@ def _check(python: Path, cwd: Path, code: str) -> Any:
 
 
 # Imports across the split, run inside the scratch environments: the root
-# package from ws-proto, a subpackage from ws-asyncio, and the lazy
-# convenience import that reaches from one into the other.
+# package from ws-proto, subpackages from ws-asyncio and ws-router, and the
+# lazy convenience imports that reach from one into the others.
 IMPORT_ACROSS_THE_SPLIT = """
     import json
     import websockets, websockets.asyncio.client, websockets.asyncio.server, websockets.frames
-    import websockets.extensions
+    import websockets.asyncio.router, websockets.extensions, websockets.routing
 
     assert websockets.serve is websockets.asyncio.server.serve
     assert websockets.connect is websockets.asyncio.client.connect
+    assert websockets.route is websockets.asyncio.router.route
     assert websockets.Frame is websockets.frames.Frame
     print(json.dumps({
         "file": websockets.__file__,
         "path": list(websockets.__path__),
         "extensions_path": list(websockets.extensions.__path__),
+        "routing_path": list(websockets.routing.__path__),
     }))
 """
 
@@ -231,6 +234,7 @@ def test_wheels(tmp_path: Path, wheels: dict[str, Path], wheelhouse: Path) -> No
     package_dir = Path(found["file"]).parent
     assert found["path"] == [str(package_dir)]
     assert package_dir.parent.name == "site-packages"
+    assert found["routing_path"] == [str(package_dir / "routing")]
 
 
 def test_editable(tmp_path: Path, wheelhouse: Path) -> None:
@@ -241,6 +245,7 @@ def test_editable(tmp_path: Path, wheelhouse: Path) -> None:
 
     found = _check(python, tmp_path, IMPORT_ACROSS_THE_SPLIT)
     assert Path(found["file"]) == ROOT / "packages/ws-proto/src/websockets/__init__.py"
+    assert found["routing_path"] == [str(ROOT / "packages/ws-router/src/websockets/routing")]
     # Every distribution that has files in websockets/ or in websockets.extensions
     # contributes its source folder to the package's __path__.
     for subpackage, key in [("websockets", "path"), ("websockets/extensions", "extensions_path")]:
@@ -275,3 +280,67 @@ def test_proto_alone(tmp_path: Path, wheels: dict[str, Path]) -> None:
         """,
     )
     assert "ws-asyncio" in found
+
+
+def test_router_with_core_alone(tmp_path: Path, wheels: dict[str, Path], wheelhouse: Path) -> None:
+    """ws-router installs with ws-proto and werkzeug alone: its core needs no backend."""
+    python = _make_venv(tmp_path / "venv")
+    _pip_install(python, "ws-router", find_links=[wheels["ws-router"].parent, wheelhouse])
+
+    found = _check(
+        python,
+        tmp_path,
+        """
+        import importlib.metadata, importlib.util, json
+        import websockets, websockets.routing
+
+        print(json.dumps({
+            "installed": sorted(
+                dist.metadata["Name"].lower() for dist in importlib.metadata.distributions()
+            ),
+            "asyncio": importlib.util.find_spec("websockets.asyncio") is not None,
+            "routing": websockets.routing.__file__,
+        }))
+        """,
+    )
+    # pip installed ws-proto and werkzeug (with what werkzeug needs) for it.
+    assert {"ws-proto", "ws-router", "werkzeug"} <= set(found["installed"])
+    assert not set(found["installed"]) & {"ws-asyncio", "ws-sync", "websockets"}
+    assert not found["asyncio"]
+    assert Path(found["routing"]).parent.parent.parent.name == "site-packages"
+
+
+def test_backend_without_router(tmp_path: Path, wheels: dict[str, Path]) -> None:
+    """Without ws-router, websockets.asyncio.router imports and route() names ws-router."""
+    python = _make_venv(tmp_path / "venv")
+    _pip_install(python, "ws-asyncio", find_links=[wheels["ws-asyncio"].parent])
+
+    found = _check(
+        python,
+        tmp_path,
+        """
+        import importlib.util, json
+        import websockets.asyncio.router
+
+        assert importlib.util.find_spec("websockets.routing") is None
+        messages = []
+        # As upstream, the names resolve; using them says what's missing.
+        calls = {
+            "route": lambda: websockets.route(None, "localhost", 0),
+            "unix_route": lambda: websockets.unix_route(None),
+            "Router": lambda: websockets.Router(),
+            "asyncio.router.route": lambda: websockets.asyncio.router.route(None, "localhost", 0),
+        }
+        for name, call in calls.items():
+            try:
+                call()
+            except ImportError as exc:
+                messages.append(str(exc))
+            else:
+                raise AssertionError(f"{name} didn't raise ImportError")
+        print(json.dumps(messages))
+        """,
+    )
+    assert len(found) == 4
+    for message in found:
+        assert "ws-router" in message, message

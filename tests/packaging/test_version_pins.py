@@ -171,12 +171,14 @@ def test_full_install_with_websockets_pins(
 def test_installed_family_satisfies_later_pins(
     tmp_path: Path,
     wheels: dict[str, Path],  # noqa: F811
+    wheelhouse: Path,  # noqa: F811
     applications: Path,
     decoy: Path,
 ) -> None:
     """An application pinning websockets, installed later, keeps ours over a newer one."""
     python = _make_venv(tmp_path / "venv")
-    _pip_install(python, "websockets", find_links=[wheels["websockets"].parent])
+    # The wheelhouse has the third-party dependencies, such as werkzeug.
+    _pip_install(python, "websockets", find_links=[wheels["websockets"].parent, wheelhouse])
     # Our wheels are no longer on offer, a newer websockets is: ours satisfies
     # the pins, so pip keeps it rather than replace it (and, with the real
     # index, overwrite the files of ws-proto with upstream's).
@@ -188,6 +190,7 @@ def test_installed_family_satisfies_later_pins(
 def test_named_distributions_win_over_newer_websockets(
     tmp_path: Path,
     wheels: dict[str, Path],  # noqa: F811
+    wheelhouse: Path,  # noqa: F811
     applications: Path,
     decoy: Path,
 ) -> None:
@@ -198,6 +201,6 @@ def test_named_distributions_win_over_newer_websockets(
         python,
         *[wheels[name] for name in DISTRIBUTIONS],
         "uses-websockets",
-        find_links=[applications, decoy],
+        find_links=[applications, decoy, wheelhouse],
     )
     _check_ours(python, tmp_path, ["uses-websockets"])

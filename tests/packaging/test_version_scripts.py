@@ -47,7 +47,7 @@ def test_repository_agrees() -> None:
     result = _script(ROOT, "check-versions")
     assert result.returncode == 0, result.stderr
     version = (ROOT / "VERSION").read_text().strip()
-    assert result.stdout == f"check-versions: all 5 distributions are at {version}\n"
+    assert result.stdout == f"check-versions: all 6 distributions are at {version}\n"
 
 
 @pytest.mark.parametrize("new", ["17.4.0.1", "17.4.1", "17.5.0", "17.4.0.2.dev0", "18.0.0rc1"])
@@ -57,7 +57,7 @@ def test_bump(repository: Path, new: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         f"bump-version: {old} -> {new}",
-        f"check-versions: all 5 distributions are at {new}",
+        f"check-versions: all 6 distributions are at {new}",
     ]
     assert (repository / "VERSION").read_text() == f"{new}\n"
     assert f'tag: str = "{new}"' in (repository / VERSION_PY).read_text()
@@ -65,7 +65,7 @@ def test_bump(repository: Path, new: str) -> None:
     assert f'version = "{new}"' in pyproject
     assert PIN.format(new) in pyproject
     metapackage = (repository / "packages/websockets/pyproject.toml").read_text()
-    for sibling in ["ws-proto", "ws-asyncio", "ws-sync", "ws-deflate"]:
+    for sibling in ["ws-proto", "ws-asyncio", "ws-sync", "ws-deflate", "ws-router"]:
         assert f'"{sibling}=={new}"' in metapackage
 
 

@@ -170,7 +170,7 @@ def test_missing_backend_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_router_named(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(name: str, package: str | None = None) -> object:
-        raise ModuleNotFoundError("No module named 'werkzeug'", name="werkzeug")
+        raise ModuleNotFoundError("No module named 'websockets.asyncio'", name="websockets.asyncio")
 
     monkeypatch.delitem(websockets.__dict__, "route", raising=False)
     monkeypatch.setattr(importlib, "import_module", fail)

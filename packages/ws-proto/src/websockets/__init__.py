@@ -182,10 +182,9 @@ _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for 
 _DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     ".asyncio.client": (("ws-asyncio",), frozenset({"websockets.asyncio"})),
     ".asyncio.server": (("ws-asyncio",), frozenset({"websockets.asyncio"})),
-    ".asyncio.router": (
-        ("ws-asyncio", "ws-router"),
-        frozenset({"websockets.asyncio", "websockets.routing", "werkzeug"}),
-    ),
+    # As upstream, websockets.asyncio.router imports without werkzeug: its
+    # names resolve with ws-asyncio alone and name ws-router when used.
+    ".asyncio.router": (("ws-asyncio", "ws-router"), frozenset({"websockets.asyncio"})),
 }
 
 
